@@ -1,0 +1,88 @@
+"""The ``mcsim`` command line: a thin click group.
+
+Commands parse options, call the public API and print. Heavy modules (numpy, numba, pandas) are
+imported inside the commands so ``mcsim --help`` is instant. A user's mistake (an
+:class:`~simulator.errors.InputError`) prints every problem and exits 2 without a traceback;
+anything else is an internal error: exit 1 with the traceback for the bug report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+
+import click
+
+from simulator._version import __version__
+from simulator.errors import InputError
+
+# command name -> module in simulator.commands defining a click command called ``command``
+_COMMANDS = {
+    "run": "run",
+    "validate": "validate",
+    "settle": "settle",
+    "init": "init",
+}
+
+
+class McsimGroup(click.Group):
+    """Click group that loads command modules on demand and maps errors to exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in _COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        module_name = _COMMANDS.get(name)
+        if module_name is None:
+            return None
+        try:
+            module = importlib.import_module(f"simulator.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"simulator.commands.{module_name}":
+                return None  # command of a later release not present in this tree
+            raise
+        return module.command
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; no results were written", err=True)
+            ctx.exit(130)
+        except Exception:  # an internal error: show the traceback for the bug report
+            click.echo("internal error (a bug in mcsim; please report it with this output):", err=True)
+            click.echo(traceback.format_exc(), err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=McsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mcsim")
+def mcsim() -> None:
+    """mcsim — Monte Carlo simulator for county medical-community global budgets (医共体医保总额付费).
+
+    \b
+    Examples:
+      mcsim init my-county                 # starter scenario
+      mcsim validate my-county/scenario.toml
+      mcsim run scenarios/reference.toml --replications 50
+      mcsim settle --rules county-tiered --budget 1e8 --spending 9e7 --score 80
+    """
+
+
+def main() -> None:
+    """Console-script entry point (``mcsim``)."""
+    mcsim.main(prog_name="mcsim", standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

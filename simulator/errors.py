@@ -1,0 +1,254 @@
+"""Errors a user can cause, reported as actionable problems.
+
+Every problem names the file, the dotted key path (``budget.risk_reserve``), the line where it is
+known, what was expected and, for unknown keys, the nearest valid key. The CLI turns an
+:class:`InputError` into its message and exit code 2; anything else is an internal error (exit 1).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a user's input.
+
+    Parameters
+    ----------
+    path : dotted key path inside the input (``"tiers.capability"``, ``"casemix[3].weight"``),
+        or a column / row reference for tabular files (``"row 12, column base_cost"``).
+    message : what is wrong and what was expected.
+    file : the file the input came from, if any.
+    line : 1-based line of the file where the key or row stands, if known.
+    hint : how to fix it (e.g. a did-you-mean).
+    """
+
+    path: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class InputError(Exception):
+    """Bad user input: one or more :class:`Problem` s, all reported at once (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Problem | Sequence[Problem], title: str = "invalid input"):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.title = title
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        n = len(self.problems)
+        head = f"{self.title}: {n} problem{'s' if n != 1 else ''}"
+        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """Return ``"did you mean 'x'?"`` for the nearest of ``choices``, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def dotted(loc: Sequence[Any]) -> str:
+    """Format a location tuple as a dotted key path: ``("a", 0, "b") -> "a[0].b"``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Line numbers of keys in a TOML text (tomllib does not keep them).
+# ---------------------------------------------------------------------------------------------
+
+def toml_key_lines(text: str) -> dict[str, int]:
+    """Map dotted key paths of a TOML document to the 1-based line where they are written.
+
+    A light scanner, not a parser: it follows ``[table]`` and ``[[array]]`` headers (numbering
+    array elements) and ``key = value`` lines, which covers how scenario and rule files are
+    written. Keys it cannot place are simply absent; callers fall back to the table's line.
+    """
+    lines: dict[str, int] = {}
+    table = ""
+    array_counts: dict[str, int] = {}
+    depth = 0  # bracket depth of a multi-line value; keys inside it are not top-level keys
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = _strip_comment(raw).strip()
+        if not stripped:
+            continue
+        if depth == 0 and stripped.startswith("[[") and stripped.endswith("]]"):
+            name = stripped[2:-2].strip()
+            index = array_counts.get(name, 0)
+            array_counts[name] = index + 1
+            table = f"{name}[{index}]"
+            lines.setdefault(name, number)
+            lines[table] = number
+            continue
+        if depth == 0 and stripped.startswith("[") and stripped.endswith("]"):
+            table = stripped[1:-1].strip()
+            # a sub-table of the last array element: [[a]] then [a.b] belongs to a[i].b
+            for name, count in array_counts.items():
+                if table.startswith(name + "."):
+                    table = f"{name}[{count - 1}]" + table[len(name):]
+            lines[table] = number
+            continue
+        if depth == 0 and "=" in stripped:
+            key = stripped.split("=", 1)[0].strip().strip('"').strip("'")
+            full = f"{table}.{key}" if table else key
+            lines[full] = number
+        depth += stripped.count("[") + stripped.count("{") - stripped.count("]") - stripped.count("}")
+        depth = max(depth, 0)
+    return lines
+
+
+def _strip_comment(line: str) -> str:
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
+
+
+def line_of(path: str, lines: dict[str, int]) -> int | None:
+    """Line of ``path`` or of its nearest enclosing key/table in ``lines``."""
+    probe = path
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return None
+
+
+def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str, int]]:
+    """Read a TOML file; return its data and key lines, or raise :class:`InputError`.
+
+    Non-UTF-8 bytes, syntax errors and duplicate keys become problems naming the file and line.
+    """
+    import re
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(Problem("", f"{what} not found", file=str(path),
+                                 hint="check the path; relative paths are taken from the current directory"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Problem("", f"not valid UTF-8 (byte {exc.start})", file=str(path), line=line,
+                                 hint="save the file as UTF-8")) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        match = re.search(r"line (\d+)", msg)
+        line = int(match.group(1)) if match else None
+        hint = "each key may appear once per table" if "overwrite" in msg.lower() else "check the TOML syntax"
+        raise InputError(Problem("", f"TOML error: {msg}", file=str(path), line=line, hint=hint)) from None
+    return data, toml_key_lines(text)
+
+
+def problems_from_pydantic(exc: Any, *, file: str | None = None, prefix: str = "",
+                           lines: dict[str, int] | None = None, model: Any = None) -> list[Problem]:
+    """Turn a ``pydantic.ValidationError`` into problems with dotted paths, lines and hints.
+
+    ``model`` (the root model class) lets unknown-key errors suggest the nearest allowed key.
+    """
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        path = dotted(([prefix] if prefix else []) + list(loc))
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(model, loc[:-1]) if model is not None else []
+            message = "unknown key"
+            hint = did_you_mean(str(loc[-1]), allowed) if allowed else None
+            if allowed and not hint:
+                hint = "allowed keys: " + ", ".join(sorted(allowed))
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            message = err["msg"]
+            if "input" in err and kind not in ("value_error", "assertion_error"):
+                value = err["input"]
+                shown = repr(value)
+                if len(shown) < 60:
+                    message += f" (got {shown})"
+            message = message.removeprefix("Value error, ")
+        problems.append(Problem(path, message, file=file,
+                                line=line_of(path, lines or {}), hint=hint))
+    return problems
+
+
+def _allowed_keys(model: Any, loc: Sequence[Any]) -> list[str]:
+    """Field names (and aliases) of the sub-model of ``model`` reached by ``loc``."""
+    import typing
+
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields:
+            return []
+        info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if info is None:
+            return []
+        current = _unwrap_model(info.annotation, typing)
+    fields = getattr(current, "model_fields", None) or {}
+    return [info.alias or name for name, info in fields.items()]
+
+
+def _unwrap_model(annotation: Any, typing: Any) -> Any:
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _unwrap_model(arg, typing)
+        if found is not None and hasattr(found, "model_fields"):
+            return found
+    return None
+
+
+@dataclass
+class ProblemList:
+    """Collects problems during one validation pass; raises them together."""
+
+    title: str = "invalid input"
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, message: str, **kw: Any) -> None:
+        self.items.append(Problem(path, message, **kw))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items, title=self.title)
