@@ -8,6 +8,7 @@ known, what was expected and, for unknown keys, the nearest valid key. The CLI t
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -115,9 +116,13 @@ def toml_key_lines(text: str) -> dict[str, int]:
             key = stripped.split("=", 1)[0].strip().strip('"').strip("'")
             full = f"{table}.{key}" if table else key
             lines[full] = number
-        depth += stripped.count("[") + stripped.count("{") - stripped.count("]") - stripped.count("}")
+        bare = _STRINGS.sub('""', stripped)  # brackets inside strings do not open a value
+        depth += bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}")
         depth = max(depth, 0)
     return lines
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 
 
 def _strip_comment(line: str) -> str:
@@ -131,6 +136,12 @@ def _strip_comment(line: str) -> str:
         elif ch == "#":
             return line[:i]
     return line
+
+
+def _key_at_line(text: str, line: int) -> str:
+    """Dotted key or table written at ``line`` of a TOML text, or "" (for messages)."""
+    found = [key for key, number in toml_key_lines(text).items() if number == line]
+    return max(found, key=len) if found else ""
 
 
 def line_of(path: str, lines: dict[str, int]) -> int | None:
@@ -149,7 +160,6 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str,
 
     Non-UTF-8 bytes, syntax errors and duplicate keys become problems naming the file and line.
     """
-    import re
     import tomllib
 
     path = Path(path)
@@ -169,8 +179,12 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str,
         msg = str(exc)
         match = re.search(r"line (\d+)", msg)
         line = int(match.group(1)) if match else None
-        hint = "each key may appear once per table" if "overwrite" in msg.lower() else "check the TOML syntax"
-        raise InputError(Problem("", f"TOML error: {msg}", file=str(path), line=line, hint=hint)) from None
+        duplicate = "overwrite" in msg.lower() or "twice" in msg.lower()
+        hint = "each key may appear once per table" if duplicate else "check the TOML syntax"
+        key = _key_at_line(text, line) if duplicate and line is not None else ""
+        if duplicate:
+            msg = f"duplicate key or table ({msg})"
+        raise InputError(Problem(key, f"TOML error: {msg}", file=str(path), line=line, hint=hint)) from None
     return data, toml_key_lines(text)
 
 

@@ -1,0 +1,270 @@
+"""Cross-table rules of a scenario: what no single table can check on its own.
+
+Each function returns a list of :class:`~simulator.errors.Problem` (path only; the loader adds
+file and line) so one validation pass reports everything at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from simulator.constants import N_TIERS, TIER_NAMES
+from simulator.errors import InputError, Problem
+from simulator.scenario.schema import Scenario
+
+ALLOWED_METHODS = {
+    "outpatient": ("ffs",),
+    "chronic": ("ffs", "capitation"),
+    "inpatient": ("ffs", "drg", "per_diem"),
+    "long_stay": ("ffs", "drg", "per_diem"),
+}
+
+
+def check_scenario(s: Scenario | Any) -> list[Problem]:
+    """All cross-table rules; returns the problems found (empty when the scenario is sound).
+
+    ``s`` may also be an object holding only the tables that validated (:func:`check_partial`):
+    each rule runs when the tables it reads are there.
+    """
+    problems: list[Problem] = []
+    for tables, check in _CHECKS:
+        if all(getattr(s, name, None) is not None for name in tables):
+            problems += check(s)
+    return problems
+
+
+def check_partial(data: dict[str, Any]) -> list[Problem]:
+    """Cross-table rules and file checks on the tables of raw ``data`` that validate on their own.
+
+    Used when the scenario as a whole failed validation, so one pass still reports the problems
+    of the other tables (a bad settlement band next to a typo in ``[budget]``).
+    """
+    from types import SimpleNamespace
+
+    from pydantic import ValidationError
+
+    tables: dict[str, Any] = {}
+    for name, info in Scenario.model_fields.items():
+        if name not in data and info.is_required():
+            continue
+        try:
+            tables[name] = info.annotation.model_validate(data.get(name, info.get_default()))
+        except (ValidationError, AttributeError, TypeError):
+            continue
+    partial = SimpleNamespace(**tables)
+    problems = check_scenario(partial)
+    if not all(name in tables for name in _FILE_TABLES):
+        problems += check_raw_files(data)  # _check_files could not run
+    return problems
+
+
+def _check_age_vectors(s: Scenario) -> list[Problem]:
+    pop = s.population
+    n = len(pop.age_bands)
+    out = []
+    if len(set(pop.age_bands)) != n:
+        out.append(Problem("population.age_bands", "age band labels must be distinct"))
+    vectors = {
+        "population.age_shares": pop.age_shares,
+        "population.hypertension_prevalence": pop.hypertension_prevalence,
+        "population.diabetes_prevalence": pop.diabetes_prevalence,
+        "demand.outpatient.rate_by_age": s.demand.outpatient.rate_by_age,
+        "demand.inpatient.rate_by_age": s.demand.inpatient.rate_by_age,
+    }
+    for path, values in vectors.items():
+        if len(values) != n:
+            out.append(Problem(path, f"expected {n} values, one per age band {pop.age_bands}, got {len(values)}"))
+    if len(pop.age_shares) == n and abs(sum(pop.age_shares) - 1.0) > 1e-6:
+        out.append(Problem("population.age_shares", f"age shares must sum to 1, got {sum(pop.age_shares):.6g}"))
+    return out
+
+
+def _check_tiers(s: Scenario) -> list[Problem]:
+    t = s.tiers
+    out = []
+    if not any(t.enabled[:4]):
+        out.append(Problem("tiers.enabled", "at least one in-county tier must be enabled"))
+    for tier in range(N_TIERS):
+        if not t.enabled[tier]:
+            continue
+        if t.cost_multiplier_outpatient[tier] <= 0:
+            out.append(Problem(f"tiers.cost_multiplier_outpatient[{tier}]",
+                               f"enabled tier {TIER_NAMES[tier]} needs an outpatient cost multiplier > 0"))
+        if t.capability[tier] > 0 and (t.cost_multiplier_inpatient[tier] <= 0 or t.los_multiplier[tier] <= 0):
+            out.append(Problem(f"tiers.cost_multiplier_inpatient[{tier}]",
+                               f"tier {TIER_NAMES[tier]} treats inpatients (capability "
+                               f"{t.capability[tier]}) but its inpatient cost or LOS multiplier is 0"))
+    return out
+
+
+def _check_payment(s: Scenario) -> list[Problem]:
+    out = []
+    for service, allowed in ALLOWED_METHODS.items():
+        methods = getattr(s.payment, service)
+        for tier, method in enumerate(methods):
+            if method not in allowed:
+                out.append(Problem(f"payment.{service}[{tier}]",
+                                   f"'{method}' cannot pay {service} care; use one of {list(allowed)}"))
+    drg = s.payment.drg
+    if drg.low_ratio >= drg.high_ratio:
+        out.append(Problem("payment.drg.low_ratio", f"must be below high_ratio ({drg.high_ratio})"))
+    return out
+
+
+def _check_budget(s: Scenario) -> list[Problem]:
+    b = s.budget
+    out = []
+    for scheme in ("resident", "employee"):
+        carve_out = getattr(b.serious_illness_share, scheme)
+        if b.risk_reserve + carve_out >= 1.0:
+            out.append(Problem(f"budget.serious_illness_share.{scheme}",
+                               f"budget.risk_reserve ({b.risk_reserve:g}) + serious_illness_share.{scheme} "
+                               f"({carve_out:g}) = {b.risk_reserve + carve_out:g} leaves no budget; "
+                               f"the sum must be < 1"))
+        if getattr(b.serious_illness_share, scheme) > 1.0:
+            out.append(Problem(f"budget.serious_illness_share.{scheme}", "must be a share in [0, 1]"))
+    return out
+
+
+def _check_settlement(s: Scenario) -> list[Problem]:
+    try:
+        resolve_settlement(s)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+def resolve_settlement(s: Scenario) -> tuple[Any, list[Any]]:
+    """The scenario's settlement rules (preset/file with inline parts) and assessment indicators."""
+    from pydantic import ValidationError
+
+    from simulator.errors import problems_from_pydantic
+    from simulator.indicators import BY_KEY
+    from simulator.settlement import AssessmentIndicator, load_rules
+
+    table = s.settlement
+    assessment = dict(table.assessment or {})
+    raw_indicators = assessment.pop("indicators", [])
+    overrides = {k: v for k, v in (("withhold_rate", table.withhold_rate), ("surplus", table.surplus),
+                                   ("overspend", table.overspend), ("assessment", assessment or None))
+                 if v is not None}
+    problems: list[Problem] = []
+    rules = None
+    try:
+        rules = load_rules(table.rules, overrides=overrides, key_prefix="settlement")
+    except InputError as exc:
+        problems += [_rules_problem(p, table.rules) for p in exc.problems]
+    indicators = []
+    if not isinstance(raw_indicators, list):
+        raw_indicators = []
+        problems.append(Problem("settlement.assessment.indicators", "must be an array of tables [[...]]"))
+    for i, raw in enumerate(raw_indicators):
+        path = f"settlement.assessment.indicators[{i}]"
+        try:
+            ind = AssessmentIndicator.model_validate(raw)
+        except ValidationError as exc:
+            problems += problems_from_pydantic(exc, prefix=path, model=AssessmentIndicator)
+            continue
+        if ind.key not in BY_KEY:
+            from simulator.errors import did_you_mean
+            problems.append(Problem(f"{path}.key", f"unknown indicator '{ind.key}'",
+                                    hint=did_you_mean(ind.key, BY_KEY) or "see simulator.indicators"))
+        indicators.append(ind)
+    if problems:
+        raise InputError(problems)
+    return rules, indicators
+
+
+def _rules_problem(problem: Problem, source: str) -> Problem:
+    """A problem of the rules loader, with the scenario's key path where it names no key."""
+    from simulator.settlement import list_presets
+
+    if problem.path == "rules":  # unknown preset: the key is the scenario's settlement.rules
+        return Problem("settlement.rules", problem.message, hint=problem.hint)
+    if not problem.path and problem.line is None and problem.file is not None \
+            and Path(problem.file) == Path(source):
+        # the rules file is missing: point at the scenario key that names it
+        return Problem("settlement.rules", f"{problem.message}: {problem.file}",
+                       hint="a relative path is taken from the scenario file's folder; "
+                            "or name a preset: " + ", ".join(list_presets()))
+    return problem
+
+
+def _check_files(s: Scenario) -> list[Problem]:
+    from simulator.casemix import load_casemix
+
+    out: list[Problem] = []
+    source = s.casemix.file or s.casemix.source
+    try:
+        casemix = load_casemix(source, base_dir=None, age_bands=s.population.age_bands,
+                               key="casemix")
+    except InputError as exc:
+        key = "casemix.file" if s.casemix.file else "casemix.source"
+        return out + _keyed(exc.problems, key) + _check_population_file(s)
+    enabled_capability = [c for c, on in zip(s.tiers.capability, s.tiers.enabled) if on]
+    top = max(enabled_capability, default=0)
+    needed = int(casemix.severity.max()) if casemix.n_groups else 0
+    if needed > top:
+        out.append(Problem("tiers.capability",
+                           f"no enabled tier treats severity {needed} cases of the case mix "
+                           f"(highest enabled capability is {top})",
+                           hint="enable an outside tier or raise a tier's capability"))
+    return out + _check_population_file(s)
+
+
+def _check_population_file(s: Scenario) -> list[Problem]:
+    if s.population.file is None:
+        return []
+    from simulator.population import read_population
+
+    try:
+        read_population(s.population.file, age_bands=s.population.age_bands, key="population.file")
+    except InputError as exc:
+        return _keyed(exc.problems, "population.file")
+    return []
+
+
+_FILE_TABLES = ("casemix", "population", "tiers")
+_CHECKS = (
+    (("population", "demand"), _check_age_vectors),
+    (("tiers",), _check_tiers),
+    (("payment",), _check_payment),
+    (("budget",), _check_budget),
+    (("settlement",), _check_settlement),
+    (_FILE_TABLES, _check_files),
+)
+
+
+def check_raw_files(data: dict[str, Any]) -> list[Problem]:
+    """File checks that can run on raw data when the schema itself failed (same-pass reporting)."""
+    from simulator.casemix import load_casemix
+
+    casemix = data.get("casemix") if isinstance(data.get("casemix"), dict) else {}
+    population = data.get("population") if isinstance(data.get("population"), dict) else {}
+    bands = population.get("age_bands")
+    if not isinstance(bands, list) or not all(isinstance(b, str) for b in bands):
+        return []
+    out: list[Problem] = []
+    source = casemix.get("file") or casemix.get("source") or "builtin:reference"
+    if isinstance(source, str):
+        try:
+            load_casemix(source, base_dir=None, age_bands=bands,
+                         key="casemix")
+        except InputError as exc:
+            out += _keyed(exc.problems, "casemix.file" if casemix.get("file") else "casemix.source")
+    file = population.get("file")
+    if isinstance(file, str):
+        from simulator.population import read_population
+
+        try:
+            read_population(file, age_bands=bands, key="population.file")
+        except InputError as exc:
+            out += _keyed(exc.problems, "population.file")
+    return out
+
+
+def _keyed(problems: list[Problem], key: str) -> list[Problem]:
+    """Problems of a referenced file; those about the whole file name the scenario key that refers to it."""
+    return [Problem(key, p.message, file=p.file, line=p.line, hint=p.hint) if not p.path else p
+            for p in problems]

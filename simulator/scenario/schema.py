@@ -1,0 +1,356 @@
+"""The scenario schema: one model per TOML table of ``spec/reference_scenario.toml``.
+
+Units: money in yuan; rates per person per year; shares in [0, 1]; per-tier vectors follow the
+tier order [village, township, subcenter, county, outside_agreement, outside_other]; per-age
+vectors follow ``population.age_bands``. Cross-table rules live in :mod:`simulator.scenario.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from simulator.constants import TIER_NAMES
+from simulator.scenario.fields import (
+    NonNegative, NonNegativeOrInf, PerTierBool, PerTierFloat, PerTierInt, PerTierNonNegative,
+    PerTierShare, Positive, Rate, Share, Table,
+)
+
+PaymentMethod = Literal["ffs", "drg", "per_diem", "capitation"]
+
+
+class ScenarioTable(Table):
+    """``[scenario]``: identity and run size."""
+
+    name: str = Field(min_length=1, description="Short name; results go to results/<name>/.")
+    description: str = ""
+    start_year: int = Field(ge=1900, le=2200, description="First simulated (reported) year.")
+    years: int = Field(ge=1, le=100, description="Reported years; a base year is simulated first.")
+    replications: int = Field(ge=1, description="Simulated worlds (Monte Carlo replications).")
+    seed: int | None = Field(default=None, ge=0, description="Master seed; None draws one and records it.")
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_folder(cls, name: str) -> str:
+        # results go to results/<name>/: the name must stay one folder name
+        if any(ch in name for ch in "/\\") or name.strip(". ") == "" or name != name.strip():
+            raise ValueError("must be usable as a folder name: no '/' or '\\', no leading or trailing "
+                             "spaces, not only dots")
+        return name
+
+
+class SchemeValues(Table):
+    """A value per insurance scheme: 城乡居民 (resident) and 职工 (employee)."""
+
+    resident: NonNegative
+    employee: NonNegative
+
+
+class SchemeShares(Table):
+    """Shares of the insured by scheme; must sum to 1."""
+
+    resident: Share
+    employee: Share
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "SchemeShares":
+        if abs(self.resident + self.employee - 1.0) > 1e-6:
+            raise ValueError(f"scheme shares must sum to 1, got {self.resident + self.employee:g}")
+        return self
+
+
+class Distance(Table):
+    """Travel distance distribution (gamma): mean in km and coefficient of variation."""
+
+    mean: Positive
+    cv: NonNegative
+
+
+class OutsideDistance(Table):
+    """Distance in km from the county to out-of-county hospitals."""
+
+    agreement: NonNegative = Field(description="To the 5-10 partner tertiary hospitals (县外协议医院).")
+    other: NonNegative = Field(description="To other out-of-county hospitals.")
+
+
+class PopulationTable(Table):
+    """``[population]``: the insured population (synthetic from a seed, or a file)."""
+
+    source: Literal["synthetic", "file"] = "synthetic"
+    file: str | None = Field(default=None, description="Parquet/CSV, one row per insured person.")
+    size: int = Field(ge=1, description="Insured persons in the base year.")
+    growth_rate: Rate = Field(description="Yearly relative change in insured headcount.")
+    age_bands: list[str] = Field(min_length=1)
+    age_shares: list[Share]
+    ageing_shift: Share = Field(description="Yearly share of people moved one band up beyond natural flow.")
+    scheme_shares: SchemeShares
+    hypertension_prevalence: list[Share] = Field(description="Prevalence by age band.")
+    diabetes_prevalence: list[Share] = Field(description="Prevalence by age band.")
+    chronic_trend: Rate = Field(description="Yearly relative growth of both prevalences.")
+    signing_rate: Share = Field(description="家庭医生签约 rate of people without a chronic flag.")
+    signing_rate_chronic: Share = Field(description="家庭医生签约 rate of people with a chronic flag.")
+    villages: int = Field(ge=1)
+    townships: int = Field(ge=1)
+    distance_township_km: Distance
+    distance_county_km: Distance
+    distance_outside_km: OutsideDistance
+
+    @model_validator(mode="before")
+    @classmethod
+    def _file_means_file_source(cls, data: Any) -> Any:
+        # ``file = "people.parquet"`` alone is enough: the source follows (reference comment)
+        if isinstance(data, dict) and data.get("file") is not None and data.get("source", "synthetic") == "synthetic":
+            data = {**data, "source": "file"}
+        return data
+
+    @field_validator("file")
+    @classmethod
+    def _file_when_source_is_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("source") == "file":
+            raise ValueError("source = 'file' needs the population file, e.g. file = 'people.parquet' "
+                             "(relative to the scenario file)")
+        return value
+
+
+class CasemixTable(Table):
+    """``[casemix]``: inpatient case groups (builtin:reference or a CSV/parquet file)."""
+
+    source: str = "builtin:reference"
+    file: str | None = None
+
+
+class TiersTable(Table):
+    """``[tiers]``: the six levels of care and their capability, capacity, cost and quality."""
+
+    names: list[str] = Field(default=list(TIER_NAMES))
+    enabled: PerTierBool
+    capability: PerTierInt = Field(description="Max inpatient severity treated (0 = none).")
+    beds: PerTierNonNegative = Field(description="Beds; 0 at outside tiers = unconstrained.")
+    quality: PerTierShare = Field(description="Quality score in [0, 1] (enters the choice model).")
+    cost_multiplier_outpatient: PerTierNonNegative = Field(description="× county-hospital visit cost.")
+    cost_multiplier_inpatient: PerTierNonNegative = Field(description="× county-hospital admission cost.")
+    los_multiplier: PerTierNonNegative = Field(description="× county-hospital length of stay.")
+    cost_cv: NonNegative = Field(description="Coefficient of variation of episode cost (lognormal).")
+    los_dispersion: NonNegative = Field(
+        default=0.25, description="Negative-binomial dispersion of length of stay beyond day 1 (0 = Poisson).")
+    bed_days_per_bed: Positive = Field(
+        default=365.0, description="Bed-days one bed supplies per year (365 = full occupancy).")
+
+    @field_validator("names")
+    @classmethod
+    def _fixed_names(cls, names: list[str]) -> list[str]:
+        if list(names) != list(TIER_NAMES):
+            raise ValueError(f"tier names are fixed: {list(TIER_NAMES)}")
+        return names
+
+    @field_validator("capability")
+    @classmethod
+    def _severity_range(cls, values: list[int]) -> list[int]:
+        if any(v > 4 for v in values):
+            raise ValueError("capability is a severity level 0-4")
+        return values
+
+
+class OutpatientDemand(Table):
+    """``[demand.outpatient]``: visits per person-year besides chronic-care visits."""
+
+    base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
+    rate_by_age: list[NonNegative] = Field(description="Visits per person-year by age band.")
+    employee_multiplier: NonNegative
+    chronic_multiplier: NonNegative
+    dispersion: NonNegative = Field(description="Negative-binomial dispersion; 0 = Poisson.")
+
+
+class InpatientDemand(Table):
+    """``[demand.inpatient]``: admissions per person-year."""
+
+    rate_by_age: list[NonNegative]
+    employee_multiplier: NonNegative
+    chronic_multiplier: NonNegative
+    dispersion: NonNegative
+
+
+class ChronicDemand(Table):
+    """``[demand.chronic]``: 两病 (hypertension/diabetes) management visits."""
+
+    visits_per_patient: NonNegative = Field(description="Visits per chronic patient-year.")
+    base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
+
+
+class DemandTable(Table):
+    outpatient: OutpatientDemand
+    inpatient: InpatientDemand
+    chronic: ChronicDemand
+
+
+class ChoiceParams(Table):
+    """Multinomial-logit first-contact choice: U_t = asc_t + b_oop·E[OOP_t]/1000 + ..."""
+
+    asc: PerTierFloat = Field(description="Alternative-specific constants.")
+    b_oop_per_1000: float = Field(description="Utility per 1,000 yuan expected out-of-pocket.")
+    b_distance_per_10km: float
+    b_quality: float
+    b_signed_primary: float = Field(description="Bonus at primary tiers for signed persons.")
+
+
+class ChoiceTable(Table):
+    outpatient: ChoiceParams
+    inpatient: ChoiceParams
+
+
+class ReferralTable(Table):
+    """``[referral]``: upward, outward and downward referral (双向转诊)."""
+
+    upward_in_county: bool = Field(description="Refer to the county hospital first when capable.")
+    agreement_share: Share = Field(description="Share of out-of-county referrals to agreement hospitals.")
+    reserved_share: Share = Field(description="Upper-tier capacity reserved for family-doctor referrals.")
+    down_referral_share: Share = Field(description="Post-acute cases sent down for recovery.")
+    deductible_continuation: bool = Field(description="连续计算起付线 for referred inpatients.")
+    referring_cost_share: Share = Field(
+        default=0.15, description="Share of the case's cost at the referring tier spent there before an "
+                                  "upward transfer (the referring admission).")
+    recovery_los_share: Share = Field(
+        default=0.4, description="Share of a post-acute stay moved to the township on down-referral.")
+
+
+class InpatientBenefits(Table):
+    in_scope_share: PerTierShare = Field(description="政策范围内费用占比 by tier.")
+    deductible: PerTierNonNegative = Field(description="起付线 per admission, yuan.")
+    fund_share: PerTierShare = Field(description="报销比例 of in-scope cost above the deductible.")
+    annual_cap: NonNegativeOrInf = Field(description="封顶线: fund payment per person-year, yuan.")
+
+
+class OutpatientBenefits(Table):
+    in_scope_share: PerTierShare
+    deductible: NonNegative = Field(description="Outpatient deductible per person-year, yuan.")
+    fund_share: PerTierShare
+    annual_limit: NonNegativeOrInf = Field(description="Fund payment limit per person-year, yuan.")
+
+
+class ChronicBenefits(Table):
+    in_scope_share: PerTierShare = Field(default=[1.0] * 6)
+    fund_share: PerTierShare
+    annual_limit: NonNegativeOrInf
+
+
+class SchemeBenefits(Table):
+    inpatient: InpatientBenefits
+    outpatient: OutpatientBenefits
+    chronic: ChronicBenefits
+
+
+class BenefitsTable(Table):
+    resident: SchemeBenefits
+    employee: SchemeBenefits
+
+
+class CapitationParams(Table):
+    per_signed_chronic_patient: NonNegative = Field(description="按人头: yuan per signed chronic patient-year.")
+
+
+class DrgParams(Table):
+    mode: Literal["fixed", "floating"]
+    point_value: Positive = Field(description="Yuan per point (fixed; year-1 start when floating).")
+    pool_growth: Rate = Field(description="Floating: yearly growth of the DRG fund pool.")
+    tier_coefficient: PerTierNonNegative
+    base_groups_uniform: bool = Field(description="基础病组: coefficient 1 at every in-county tier.")
+    high_ratio: Positive = Field(description="Cost above high_ratio × group mean is a high outlier.")
+    low_ratio: NonNegative = Field(description="Cost below low_ratio × group mean is a low outlier.")
+
+
+class PerDiemParams(Table):
+    rate: PerTierNonNegative = Field(description="按床日 rate, yuan per bed-day.")
+    taper_after: int = Field(ge=0, description="Days after which taper_factor × rate is paid.")
+    taper_factor: Share
+
+
+class PaymentTable(Table):
+    """``[payment]``: how the fund pays each tier for each service."""
+
+    outpatient: list[PaymentMethod]
+    chronic: list[PaymentMethod]
+    inpatient: list[PaymentMethod]
+    long_stay: list[PaymentMethod]
+    capitation: CapitationParams
+    drg: DrgParams
+    per_diem: PerDiemParams
+
+    @field_validator("outpatient", "chronic", "inpatient", "long_stay")
+    @classmethod
+    def _six(cls, values: list[str]) -> list[str]:
+        if len(values) != len(TIER_NAMES):
+            raise ValueError(f"expected {len(TIER_NAMES)} payment methods, one per tier, got {len(values)}")
+        return values
+
+
+class BudgetTable(Table):
+    """``[budget]``: the global budget (总额预算)."""
+
+    method: Literal["income", "history"]
+    per_capita_financing: SchemeValues = Field(description="Financing per insured person-year, yuan.")
+    risk_reserve: Share = Field(description="风险调剂金 share kept by the fund.")
+    serious_illness_share: SchemeValues = Field(description="大病保险 carve-out share by scheme.")
+    community_share: Share = Field(description="Share of the pooled fund allotted to the community.")
+    outside_charged: bool = Field(description="Out-of-county spending counts against the budget (打包).")
+    growth: Rate = Field(description="History method: yearly growth.")
+    ratchet: bool = Field(description="History method: base next year on actual spending.")
+    tcm_tilt: NonNegative = Field(description="Extra budget share for a TCM-led community.")
+
+
+class SettlementTable(Table):
+    """``[settlement]``: rules (preset or file) with inline parts replacing the same parts."""
+
+    rules: str = "county-tiered"
+    carry_over: bool = True
+    reasonable: Literal["all", "exogenous"] = "all"
+    withhold_rate: float | None = None
+    surplus: dict[str, Any] | None = None
+    overspend: dict[str, Any] | None = None
+    assessment: dict[str, Any] | None = None
+
+
+class Epidemic(Table):
+    probability: Share = Field(default=0.0, description="Yearly chance of a demand shock.")
+    uplift: NonNegative = Field(default=0.0, description="Relative demand increase in a shock year.")
+
+
+class DynamicsTable(Table):
+    """``[dynamics]``: year-to-year behaviour; every default is off or neutral."""
+
+    cost_inflation: Rate = 0.0
+    utilisation_trend: Rate = 0.0
+    epidemic: Epidemic = Epidemic()
+    investment_share: Share = 0.0
+    quality_per_million: NonNegative = 0.0
+    cost_control_elasticity: NonNegative = 0.0
+    out_referral_elasticity: NonNegative = 0.0
+
+
+class OutputTable(Table):
+    microdata_fraction: Share = 0.0
+    figures: bool = True
+    report: bool = True
+    lang: Literal["zh", "en"] = "zh"
+
+
+class Scenario(Table):
+    """A whole scenario. Load with :func:`simulator.scenario.load_scenario`."""
+
+    scenario: ScenarioTable
+    population: PopulationTable
+    casemix: CasemixTable = CasemixTable()
+    tiers: TiersTable
+    demand: DemandTable
+    choice: ChoiceTable
+    referral: ReferralTable
+    benefits: BenefitsTable
+    payment: PaymentTable
+    budget: BudgetTable
+    settlement: SettlementTable = SettlementTable()
+    dynamics: DynamicsTable = DynamicsTable()
+    output: OutputTable = OutputTable()
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
