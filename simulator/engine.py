@@ -1,0 +1,268 @@
+"""Worlds × years: population, kernels, payment, budget, settlement and dynamics.
+
+For each year (the base year first, DESIGN 2) the engine projects the population, runs the
+kernels for blocks of worlds in parallel, pays providers, sets the budget, scores the
+assessment, settles, and carries each world's state into its next year.
+
+Dynamics (all neutral by default; formulas are assumptions documented here):
+
+* ``cost_inflation`` i: unit costs × (1 + i)^y; tariffs (per-diem rates, capitation, a fixed
+  DRG point value) are nominal and do not follow.
+* ``utilisation_trend`` u: every demand rate × (1 + u)^y.
+* ``epidemic``: each world-year a shock with ``probability`` raises demand by ``uplift``;
+  with ``settlement.reasonable = "exogenous"`` only the shock's extra spending,
+  S × uplift / (1 + uplift), is reasonable (shareable) overspend.
+* ``investment_share`` k: with ``carry_over`` the community invests k × retained surplus in
+  primary care; primary tiers' quality rises by ``quality_per_million`` per million yuan (≤ 1).
+* ``cost_control_elasticity`` e: next year's in-county unit costs × (1 − e × m), m the marginal
+  retention rate of this year's settlement (Δ community net per yuan saved).
+* ``out_referral_elasticity`` r: when out-of-county spending is not charged to the community,
+  the outside tiers' choice constants rise by r per year of the agreement.
+* Budget ratchet (``history`` method): next budget from this year's actual spending.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from simulator.compile import ModelArrays, compile_scenario, village_distances
+from simulator.constants import N_TIERS, Q_COST, Q_DAYS, Q_EPISODES, Q_FUND, Q_OOP
+from simulator.errors import InputError, Problem
+from simulator.kernels.world import empty_outputs, simulate_year
+from simulator.measures import care_indicators, marginal_retention
+from simulator.payment import drg_payments_at, floating_point_value, payments
+from simulator.population import Population, project_population, read_population, synthesize_population
+from simulator.scenario.rules import resolve_settlement
+from simulator.scenario.schema import Scenario
+
+#: quantities kept per [world, year, tier, service, scheme] for flows.parquet
+FLOW_FIELDS = ("episodes", "cost", "fund", "oop", "days", "payment")
+#: indicator keys an assessment may use: known before settlement
+PRE_SETTLEMENT = ("enrolled", "episodes_outpatient", "episodes_inpatient", "total_cost", "fund_spending",
+                  "oop_spending", "budget", "balance", "balance_rate", "county_visit_share",
+                  "county_inpatient_share", "primary_visit_share", "county_fund_share", "primary_fund_share",
+                  "effective_reimbursement_rate", "cost_growth_rate", "cost_per_weighted_case", "drg_point_value")
+
+
+@dataclass
+class RunOutput:
+    """Raw arrays of a run: indicators [world, year], flows and referrals (see :mod:`simulator.results`)."""
+
+    seed: int
+    worlds: np.ndarray                      # global world indices
+    years: np.ndarray                       # calendar years reported
+    indicators: dict[str, np.ndarray]       # key -> float64[world, year]
+    flows: np.ndarray                       # float64[world, year, tier, service, scheme, FLOW_FIELDS]
+    referrals: np.ndarray                   # float64[world, year, from, to]
+    shocks: np.ndarray                      # bool[world, year]
+    base_year: dict[str, np.ndarray] = field(default_factory=dict)
+    episodes: float = 0.0
+    seconds: float = 0.0
+    threads: int = 1
+
+
+@dataclass
+class _WorldState:
+    """What a world carries into its next year."""
+
+    quality: np.ndarray        # [world, 6]
+    asc_shift: np.ndarray      # [world, 6]
+    effort: np.ndarray         # [world] relative in-county unit-cost reduction
+    budget: np.ndarray         # [world] last budget
+    spending: np.ndarray       # [world] last fund spending charged to the community
+    pool: np.ndarray           # [world] last DRG pool
+    total_cost: np.ndarray     # [world] last total cost
+    outside_share: np.ndarray  # [world] base-year out-of-county share of fund spending
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The run's seed: ``seed``, or fresh entropy (recorded in every output)."""
+    if seed is not None:
+        return int(seed)
+    return int(np.random.SeedSequence().entropy % (2**63))
+
+
+def load_population(s: Scenario, seed: int) -> Population:
+    """Base-year population: synthetic from the seed, or read from the scenario's file."""
+    if s.population.file is not None:
+        return read_population(s.population.file, age_bands=s.population.age_bands)
+    return synthesize_population(s.population, seed)
+
+
+def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = None,
+               progress: Callable[[int], None] | None = None, block: int | None = None) -> RunOutput:
+    """Simulate ``worlds`` (global indices) of scenario ``s`` with the run's ``seed``.
+
+    Worlds are independent and keyed by their global index, so any split of the worlds gives
+    the same per-world results.
+    """
+    import numba
+
+    rules, indicators_spec = resolve_settlement(s)
+    bad = [Problem(f"settlement.assessment.indicators[{i}].key",
+                   f"'{ind.key}' is only known after settlement; an assessment can use {list(PRE_SETTLEMENT)}")
+           for i, ind in enumerate(indicators_spec) if ind.key not in PRE_SETTLEMENT]
+    if bad:
+        raise InputError(bad, title="invalid scenario")
+    n_threads = _threads(threads)
+    numba.set_num_threads(n_threads)
+    started = time.perf_counter()
+
+    base_pop = load_population(s, seed)
+    n_villages = max(int(s.population.villages), int(base_pop.village.max()) + 1 if base_pop.size else 1)
+    dist = village_distances(s, base_pop.village.astype(np.int64), base_pop.dist_township_km,
+                             base_pop.dist_county_km, n_villages)
+    model = compile_scenario(s, village_distance=dist)
+
+    n_w, n_y = len(worlds), s.scenario.years
+    w0 = worlds.start
+    step = block or max(2 * n_threads, 4)
+    state = _initial_state(s, model, n_w)
+    dyn = s.dynamics
+    out_ind: dict[str, np.ndarray] = {}
+    out_flows = np.zeros((n_w, n_y, N_TIERS, 4, 2, len(FLOW_FIELDS)))
+    out_ref = np.zeros((n_w, n_y, N_TIERS, N_TIERS))
+    shocks = np.zeros((n_w, n_y), dtype=bool)
+    base: dict[str, np.ndarray] = {}
+    episodes = 0.0
+
+    for y in range(n_y + 1):  # y = 0 is the base year
+        pop = project_population(base_pop, s.population, y, seed)
+        person = _person_arrays(pop)
+        shock = np.zeros(n_w, dtype=bool)
+        if y > 0:
+            shock = _uniforms(seed, w0, n_w, y, block=1) < dyn.epidemic.probability
+        demand = (1.0 + dyn.utilisation_trend) ** y * np.where(shock, 1.0 + dyn.epidemic.uplift, 1.0)
+        cost_factor = np.full((n_w, N_TIERS), (1.0 + dyn.cost_inflation) ** y)
+        cost_factor[:, :4] *= (1.0 - state.effort)[:, None]
+        flows, referrals = empty_outputs(n_w)
+        for lo in range(0, n_w, step):
+            hi = min(lo + step, n_w)
+            simulate_year(model, *person, seed, y, w0 + lo, demand[lo:hi], cost_factor[lo:hi],
+                          state.quality[lo:hi], state.asc_shift[lo:hi], flows[lo:hi], referrals[lo:hi])
+            if progress is not None:
+                progress(hi - lo)
+        episodes += float(flows[..., Q_EPISODES].sum())
+        year = _settle_year(s, model, rules, indicators_spec, state, pop, flows, shock, y)
+        paid = year.pop("_paid")
+        if y == 0:
+            base = year
+            continue
+        for key, value in year.items():
+            out_ind.setdefault(key, np.zeros((n_w, n_y)))[:, y - 1] = value
+        out_flows[:, y - 1] = np.stack([flows[..., Q_EPISODES], flows[..., Q_COST], flows[..., Q_FUND],
+                                        flows[..., Q_OOP], flows[..., Q_DAYS], paid], axis=-1)
+        out_ref[:, y - 1] = referrals
+        shocks[:, y - 1] = shock
+    return RunOutput(seed=seed, worlds=np.arange(worlds.start, worlds.stop),
+                     years=np.arange(s.scenario.start_year, s.scenario.start_year + n_y),
+                     indicators=out_ind, flows=out_flows, referrals=out_ref, shocks=shocks, base_year=base,
+                     episodes=episodes, seconds=time.perf_counter() - started, threads=n_threads)
+
+
+def _threads(threads: int | None) -> int:
+    import numba
+
+    limit = numba.config.NUMBA_NUM_THREADS
+    if threads is None:
+        return numba.get_num_threads()
+    if not 1 <= threads <= limit:
+        raise InputError(Problem("--threads", f"must be between 1 and {limit} (NUMBA_NUM_THREADS), got {threads}"))
+    return int(threads)
+
+
+def _uniforms(seed: int, first_world: int, n: int, year: int, block: int) -> np.ndarray:
+    from simulator.kernels.rng import keyed_uniforms
+
+    out = np.empty(n)
+    keyed_uniforms(seed, first_world, year, block, out)
+    return out
+
+
+def _person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
+    as64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
+    return (as64(pop.age_band), as64(pop.scheme), as64(pop.chronic), as64(pop.signed), as64(pop.village))
+
+
+def _initial_state(s: Scenario, model: ModelArrays, n_w: int) -> _WorldState:
+    zeros = np.zeros(n_w)
+    return _WorldState(quality=np.tile(np.asarray(s.tiers.quality, dtype=float), (n_w, 1)),
+                       asc_shift=np.zeros((n_w, N_TIERS)), effort=zeros.copy(), budget=zeros.copy(),
+                       spending=zeros.copy(), pool=zeros.copy(), total_cost=zeros.copy(),
+                       outside_share=zeros.copy())
+
+
+def _settle_year(s: Scenario, model: ModelArrays, rules, indicators_spec, state: _WorldState,
+                 pop: Population, flows: np.ndarray, shock: np.ndarray, y: int) -> dict[str, np.ndarray]:
+    """Payment, budget, assessment and settlement of one year; updates ``state`` for the next."""
+    from simulator.settlement import assessment_score, history_budget, income_budget, settle
+
+    drg = s.payment.drg
+    n_w = flows.shape[0]
+    if drg.mode == "fixed" or y == 0:
+        pv = np.full(n_w, drg.point_value)
+        pool = drg_payments_at(flows, pv)  # the base year's DRG payments start the pool
+    else:
+        pool = state.pool * (1.0 + drg.pool_growth)
+        pv = floating_point_value(flows, pool)
+    paid = payments(flows, pv)
+    care = care_indicators(flows, paid)
+    fund_all, fund_outside = care.pop("fund_all"), care.pop("fund_outside")
+    b = s.budget
+    spending = fund_all if b.outside_charged else fund_all - fund_outside
+    counts = pop.counts_by_scheme()
+    enrolled = np.full(n_w, float(pop.size))
+    if y == 0:
+        state.outside_share = np.where(fund_all > 0, fund_outside / np.where(fund_all > 0, fund_all, 1), 0.0)
+    if b.method == "income":
+        budget = income_budget({"resident": counts[0], "employee": counts[1]},
+                               b.per_capita_financing.model_dump(), b.risk_reserve,
+                               b.serious_illness_share.model_dump(), b.community_share, b.tcm_tilt)
+        budget = np.full(n_w, float(budget))
+    elif y == 0:
+        budget = spending.copy()
+    else:
+        budget = history_budget(state.budget, state.spending, b.growth, b.ratchet)
+    if not b.outside_charged and b.method == "income":
+        budget = budget * (1.0 - state.outside_share)  # the budget covers in-county care only
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(n_w)
+    values = dict(care, enrolled=enrolled, fund_spending=spending, budget=budget, balance=budget - spending,
+                  balance_rate=(budget - spending) / budget, cost_growth_rate=growth,
+                  drg_point_value=pv)
+    score = assessment_score(values, indicators_spec, rules.assessment.full_score) if indicators_spec \
+        else np.full(n_w, float(rules.assessment.full_score))
+    reasonable = None
+    if s.settlement.reasonable == "exogenous":
+        uplift = s.dynamics.epidemic.uplift
+        reasonable = np.where(shock, spending * uplift / (1.0 + uplift), 0.0)
+    outcome = settle(rules, budget, spending, score, reasonable)
+    values.update(outcome.to_dict())
+    values["assessment_score"] = score
+    values["score_factor"] = outcome.score_factor
+    values["_paid"] = paid
+    _advance(s, state, rules, values, budget, spending, score, reasonable, care, pool, y)
+    return values
+
+
+def _advance(s: Scenario, state: _WorldState, rules, values, budget, spending, score, reasonable,
+             care, pool, y) -> None:
+    """Carry the year's outcome into each world's next year (module docstring formulas)."""
+    dyn = s.dynamics
+    state.budget, state.spending, state.pool = budget, spending, pool
+    state.total_cost = care["total_cost"]
+    if y == 0:
+        return
+    if dyn.cost_control_elasticity > 0:
+        m = marginal_retention(rules, budget, spending, score, reasonable)
+        state.effort = np.clip(dyn.cost_control_elasticity * m, 0.0, 0.9)
+    if dyn.investment_share > 0 and s.settlement.carry_over:
+        invested = dyn.investment_share * values["retained_surplus"]
+        gain = dyn.quality_per_million * invested / 1e6
+        state.quality[:, :3] = np.minimum(1.0, state.quality[:, :3] + gain[:, None])
+    if dyn.out_referral_elasticity > 0 and not s.budget.outside_charged:
+        state.asc_shift[:, 4:] += dyn.out_referral_elasticity

@@ -1,0 +1,298 @@
+"""One person's year of care: visits, chronic-care visits and admissions (jit-compiled).
+
+Each function draws from the caller's stream ``st`` and adds into ``flows[tier, service,
+scheme, quantity]`` (one world's slice). They take plain arrays — the packed tables of
+:mod:`simulator.kernels.layout` (``grp`` per case group, ``tiers`` per tier, ``par`` scalars)
+and the benefit tables ``in_scope[scheme, benefit, tier]``, ``fund_share[...]``,
+``in_deductible[scheme, tier]``, ``method[service, tier]`` — never the whole model tuple.
+
+Formulas (DESIGN 2):
+
+* Counts: negative binomial with mean ``rate[age, scheme, chronic] × demand_factor`` drawn by
+  inversion from precomputed laws (dispersion 0 = Poisson); chronic-care visits Poisson for
+  people with a chronic flag.
+* Visits are allocated to tiers by the person's logit probabilities. The cost of ``n`` visits
+  at one tier is one lognormal with the sum's mean ``n·c`` and CV ``cv/√n`` (Fenton–Wilkinson
+  moment matching; exact for n = 1; checked against visit-by-visit simulation by a KS test).
+  Outpatient benefits per person-year: the yearly deductible is met by in-scope cost, split
+  over tiers in proportion to in-scope cost (the expected split when visits come in random
+  order); the fund pays ``fund_share × (in-scope − deductible)``, then the yearly limit scales
+  every tier's fund payment down in proportion.
+* Admissions: case group from the age band's case mix; first contact by logit over tiers with
+  inpatient capability; a tier whose capability is below the case severity admits the patient
+  for stabilisation (``referring_cost_share`` of the case cost, paid fee-for-service) and
+  refers them up — to the county hospital first with ``upward_in_county`` when it is capable,
+  else to the next capable tier; out of county to an agreement hospital with probability
+  ``agreement_share``. A full tier (bed-days used up; self-referred patients may use only
+  ``1 − reserved_share`` of them, 预留床位 for family-doctor referrals) diverts the patient to
+  the next capable tier. Deductible continuation (连续计算起付线) charges a referred patient only
+  the difference of deductibles. Post-acute cases treated at the county hospital or outside
+  are sent down to the township with probability ``down_referral_share`` for the
+  ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``). Long-stay
+  groups cost per day of stay. The inpatient fund payment is capped per person-year (封顶线).
+* Payment per admission: FFS pays the fund share; DRG pays ``100 × weight × tier coefficient``
+  points (coefficient 1 for 基础病组 at in-county tiers when ``base_groups_uniform``), valued
+  later at the year's point value, minus the patient's OOP — or, for outliers (cost above
+  ``high_ratio`` / below ``low_ratio`` × group mean), the fund share of cost; per-diem pays
+  ``rate × days`` (``taper_factor × rate`` after ``taper_after`` days) minus OOP, at least 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulator.constants import (
+    CAPITATION, CHRONIC, COUNTY, DRG, INPATIENT, LONG_STAY, OUTPATIENT, PER_DIEM, Q_COST, Q_DAYS,
+    Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_WEIGHT, TOWNSHIP,
+)
+from simulator.kernels import rng
+from simulator.kernels.jit import jit
+from simulator.kernels.layout import (
+    G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE, G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE,
+    P_BASE_UNIFORM, P_CAPITATION, P_CONTINUATION, P_COST_CV, P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW,
+    P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE, P_RESERVED_SHARE, P_TAPER_AFTER,
+    P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, T_BED_DAYS, T_CAPABILITY, T_COST_IN, T_DRG_COEF, T_LOS,
+    T_PER_DIEM,
+)
+
+#: count-law table layout: visits by (age, scheme, chronic), then admissions, then chronic care
+MAX_AGE_BANDS = 32
+ADMISSION_LAWS = MAX_AGE_BANDS * 4
+CHRONIC_LAW = 2 * ADMISSION_LAWS
+N_LAWS = CHRONIC_LAW + 1
+
+
+@jit
+def law_row(age, scheme, chronic):
+    """Row of the visit count law of (age band, scheme, chronic flag)."""
+    return (age * 2 + scheme) * 2 + chronic
+
+
+@jit
+def fill_laws(out_rate, in_rate, out_dispersion, in_dispersion, chronic_visits, demand_factor, laws):
+    """Write this world-year's count laws into ``laws`` (float64[N_LAWS, 5])."""
+    for a in range(out_rate.shape[0]):
+        for s in range(2):
+            for c in range(2):
+                row = law_row(a, s, c)
+                rng.count_law(out_rate[a, s, c] * demand_factor, out_dispersion, laws, row)
+                rng.count_law(in_rate[a, s, c] * demand_factor, in_dispersion, laws, ADMISSION_LAWS + row)
+    rng.count_law(chronic_visits * demand_factor, 0.0, laws, CHRONIC_LAW)
+
+
+@jit
+def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, deductible, limit,
+                in_scope, fund_share, method, cost_cv, counts, costs, sum_sigma2, flows):
+    """Allocate ``n_visits`` over tiers by ``cdf[row]``, price them, apply yearly deductible and limit.
+
+    ``benefit`` is 0 (outpatient) or 2 (chronic); ``service`` the flows service index.
+    ``counts``/``costs`` are scratch float64[6]; ``sum_sigma2[n]`` is the log-variance of the
+    sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except at capitation tiers,
+    where the visit itself brings no fund payment.
+    """
+    for t in range(6):
+        counts[t] = 0.0
+        costs[t] = 0.0
+    for _ in range(n_visits):
+        counts[rng.categorical(st, cdf, row, 6)] += 1.0
+    in_scope_total = 0.0
+    for t in range(6):
+        n = counts[t]
+        if n > 0.0:
+            k = int(n)
+            sigma2 = sum_sigma2[k] if k < sum_sigma2.shape[0] else math.log1p(cost_cv * cost_cv / n)
+            costs[t] = n * unit_cost[t] * math.exp(math.sqrt(sigma2) * rng.normal(st) - 0.5 * sigma2)
+            in_scope_total += in_scope[scheme, benefit, t] * costs[t]
+    above = 0.0
+    if in_scope_total > 0.0:
+        above = max(0.0, 1.0 - deductible / in_scope_total)
+    fund_total = 0.0
+    for t in range(6):
+        if counts[t] > 0.0:
+            fund_total += fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * costs[t] * above
+    scale = 1.0
+    if fund_total > limit:
+        scale = limit / fund_total
+    for t in range(6):
+        if counts[t] > 0.0:
+            fund = fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * costs[t] * above * scale
+            flows[t, service, scheme, Q_EPISODES] += counts[t]
+            flows[t, service, scheme, Q_COST] += costs[t]
+            flows[t, service, scheme, Q_FUND] += fund
+            flows[t, service, scheme, Q_OOP] += costs[t] - fund
+            if method[service, t] != CAPITATION:
+                flows[t, service, scheme, Q_DIRECT] += fund
+
+
+@jit
+def capitation_year(cdf, row, scheme, method, rate, flows):
+    """Book one signed chronic patient's capitation (按人头, ``rate`` yuan a year).
+
+    The amount is split in proportion to the patient's chronic-care choice probabilities
+    ``cdf[row]`` among tiers paid by capitation (where the patient is managed).
+    """
+    total = 0.0
+    prev = 0.0
+    for t in range(6):
+        if method[CHRONIC, t] == CAPITATION:
+            total += cdf[row, t] - prev
+        prev = cdf[row, t]
+    if total <= 0.0:
+        return
+    prev = 0.0
+    for t in range(6):
+        if method[CHRONIC, t] == CAPITATION:
+            flows[t, CHRONIC, scheme, Q_DIRECT] += rate * (cdf[row, t] - prev) / total
+        prev = cdf[row, t]
+
+
+@jit
+def next_capable(st, tiers, par, tier, severity):
+    """Referral target above ``tier`` for a case of ``severity`` (county first when configured)."""
+    upward = par[P_UPWARD_IN_COUNTY] > 0.0
+    if tier < COUNTY and upward and tiers[COUNTY, T_CAPABILITY] >= severity:
+        return COUNTY
+    if not upward:
+        for t in range(tier + 1, 4):
+            if tiers[t, T_CAPABILITY] >= severity:
+                return t
+    ok_agree = tiers[4, T_CAPABILITY] >= severity
+    ok_other = tiers[5, T_CAPABILITY] >= severity
+    if tier < 4 and ok_agree and ok_other:
+        return 4 if rng.uniform(st) < par[P_AGREEMENT_SHARE] else 5
+    if tier < 4 and ok_agree:
+        return 4
+    if tier < 5 and ok_other:
+        return 5
+    return tier  # nowhere better: treated where it is (validation prevents this for severities)
+
+
+@jit
+def _stay_days(st, grp, tiers, par, group, tier):
+    mean = grp[group, G_LOS] * tiers[tier, T_LOS]
+    return 1.0 + rng.negative_binomial(st, max(mean - 1.0, 0.0), par[P_LOS_DISPERSION])
+
+
+@jit
+def _has_room(tiers, par, used, tier, days, full_access):
+    cap = tiers[tier, T_BED_DAYS]
+    if cap <= 0.0:
+        return True
+    share = 1.0 if full_access else 1.0 - par[P_RESERVED_SHARE]
+    return used[tier] + days <= share * cap
+
+
+@jit
+def _record(flows, tier, service, scheme, cost, fund, days):
+    flows[tier, service, scheme, Q_EPISODES] += 1.0
+    flows[tier, service, scheme, Q_COST] += cost
+    flows[tier, service, scheme, Q_FUND] += fund
+    flows[tier, service, scheme, Q_OOP] += cost - fund
+    flows[tier, service, scheme, Q_DAYS] += days
+
+
+@jit
+def _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, drg_case):
+    """Add one admission's fund payment under the tier's method for ``service``."""
+    how = method[service, tier]
+    oop = cost - fund
+    if how == DRG and drg_case:
+        mean = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
+        if cost > par[P_DRG_HIGH] * mean or cost < par[P_DRG_LOW] * mean:
+            flows[tier, service, scheme, Q_DRG_OUTLIER] += fund  # outlier: fund share of cost
+        else:
+            coef = tiers[tier, T_DRG_COEF]
+            if par[P_BASE_UNIFORM] > 0.0 and grp[group, G_BASE] > 0.0 and tier <= COUNTY:
+                coef = 1.0  # 基础病组: one payment standard at every in-county level
+            # CHS-DRG points: relative weight × 100 (基准点数) × tier coefficient
+            flows[tier, service, scheme, Q_POINTS] += grp[group, G_WEIGHT] * coef * 100.0
+            flows[tier, service, scheme, Q_DRG_OOP] += oop
+    elif how == PER_DIEM:
+        full = min(days, par[P_TAPER_AFTER])
+        gross = tiers[tier, T_PER_DIEM] * (full + par[P_TAPER_FACTOR] * (days - full))
+        flows[tier, service, scheme, Q_DIRECT] += max(0.0, gross - oop)
+    else:
+        flows[tier, service, scheme, Q_DIRECT] += fund
+
+
+@jit
+def _fund(in_scope, fund_share, scheme, tier, cost, deductible, cap_left):
+    """Inpatient fund share of one stay: fund_share × (in-scope cost − deductible), within the cap."""
+    return min(fund_share[scheme, 1, tier] * max(0.0, in_scope[scheme, 1, tier] * cost - deductible), cap_left)
+
+
+@jit
+def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible, method,
+              in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals):
+    """Simulate one admission episode (first contact by ``in_cdf[row]``); return the fund cap
+    left for the person-year (yuan)."""
+    cost_cv = par[P_COST_CV]
+    group = rng.categorical(st, group_cdf, age, group_cdf.shape[1])
+    severity = grp[group, G_SEVERITY]
+    first = rng.categorical(st, in_cdf, row, 6)
+    tier = first
+    referred = False
+    if tiers[first, T_CAPABILITY] < severity:
+        tier = next_capable(st, tiers, par, first, severity)
+        referred = tier != first
+    days = _stay_days(st, grp, tiers, par, group, tier)
+    full_access = referred and signed == 1
+    while not _has_room(tiers, par, used, tier, days, full_access):
+        target = next_capable(st, tiers, par, tier, max(severity, tiers[tier, T_CAPABILITY] + 1.0))
+        if target == tier:
+            break
+        referrals[tier, target] += 1.0  # diverted for lack of beds
+        tier = target
+        days = _stay_days(st, grp, tiers, par, group, tier)
+    ded_paid_first = 0.0
+    if referred:  # the referring stay: stabilisation, then transfer (paid fee-for-service)
+        share = par[P_REFERRING_SHARE]
+        r_cost = rng.lognormal_mean_cv(st, share * grp[group, G_COST] * tiers[first, T_COST_IN]
+                                       * cost_factor[first], cost_cv)
+        r_days = max(1.0, math.floor(share * grp[group, G_LOS] * tiers[first, T_LOS] + 0.5))
+        ded = in_deductible[scheme, first]
+        r_fund = _fund(in_scope, fund_share, scheme, first, r_cost, ded, cap_left)
+        cap_left -= r_fund
+        ded_paid_first = min(ded, in_scope[scheme, 1, first] * r_cost)
+        _record(flows, first, INPATIENT, scheme, r_cost, r_fund, r_days)
+        flows[first, INPATIENT, scheme, Q_DIRECT] += r_fund
+        used[first] += r_days
+        referrals[first, tier] += 1.0
+    recovery = 0.0  # down-referral of post-acute cases for recovery at the township (下转康复)
+    if (grp[group, G_POST_ACUTE] > 0.0 and tier >= COUNTY and tiers[TOWNSHIP, T_CAPABILITY] >= 1.0
+            and rng.uniform(st) < par[P_DOWN_SHARE]):
+        recovery = math.floor(days * par[P_RECOVERY_SHARE] + 0.5)
+        if recovery < 1.0 or days - recovery < 1.0 or not _has_room(tiers, par, used, TOWNSHIP, recovery, True):
+            recovery = 0.0
+    days -= recovery
+    long_stay = grp[group, G_LONG_STAY] > 0.0
+    service = LONG_STAY if long_stay else INPATIENT
+    mean_cost = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
+    if long_stay:  # cost follows the days of a long stay
+        cost = rng.lognormal_mean_cv(st, mean_cost / (grp[group, G_LOS] * tiers[tier, T_LOS]) * days, cost_cv)
+    else:
+        cost = rng.lognormal_mean_cv(st, mean_cost, cost_cv)
+    ded = in_deductible[scheme, tier]
+    if referred and par[P_CONTINUATION] > 0.0:
+        ded = max(0.0, ded - ded_paid_first)
+    fund = _fund(in_scope, fund_share, scheme, tier, cost, ded, cap_left)
+    cap_left -= fund
+    _record(flows, tier, service, scheme, cost, fund, days)
+    flows[tier, service, scheme, Q_WEIGHT] += grp[group, G_WEIGHT]
+    _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, True)
+    used[tier] += days
+    if recovery > 0.0:
+        per_day = (grp[group, G_COST] * tiers[TOWNSHIP, T_COST_IN] * cost_factor[TOWNSHIP]
+                   / (grp[group, G_LOS] * tiers[TOWNSHIP, T_LOS]))
+        r_cost = rng.lognormal_mean_cv(st, per_day * recovery, cost_cv)
+        ded = in_deductible[scheme, TOWNSHIP]
+        if par[P_CONTINUATION] > 0.0:
+            ded = max(0.0, ded - in_deductible[scheme, tier])
+        r_fund = _fund(in_scope, fund_share, scheme, TOWNSHIP, r_cost, ded, cap_left)
+        cap_left -= r_fund
+        _record(flows, TOWNSHIP, LONG_STAY, scheme, r_cost, r_fund, recovery)
+        _pay(grp, tiers, par, method, flows, TOWNSHIP, LONG_STAY, scheme, group, r_cost, r_fund, recovery,
+             cost_factor, False)
+        used[TOWNSHIP] += recovery
+        referrals[tier, TOWNSHIP] += 1.0
+    return cap_left

@@ -1,0 +1,116 @@
+"""One simulated year for a block of worlds, in parallel over worlds (jit-compiled; fills outputs).
+
+Each world-year has its own keyed stream (seed, world, year, block 0), runs its persons in
+one sequential pass (beds are a shared resource of the world, so its persons cannot be split
+across threads), and writes only its own slice of the outputs: no locks, and results that do
+not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.constants import N_QUANTITIES
+from simulator.kernels import rng
+from simulator.kernels.choice import cell_index, choice_tables
+from simulator.constants import CHRONIC, OUTPATIENT
+from simulator.kernels.episodes import (
+    ADMISSION_LAWS, CHRONIC_LAW, N_LAWS, admission, capitation_year, fill_laws, law_row, visits_year,
+)
+from simulator.kernels.layout import P_CAPITATION
+from simulator.kernels.jit import jit, prange
+
+SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visits
+
+
+@jit(parallel=True)
+def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_offset,
+                  demand_factor, cost_factor, quality, asc_shift, flows, referrals):
+    """Simulate one year of every person in each of ``flows.shape[0]`` worlds.
+
+    Parameters
+    ----------
+    m : ModelArrays
+    age, scheme, chronic, signed : int64[person] age band, scheme 0/1, chronic flag 0/1, signed 0/1
+    village : int64[person]
+    seed, year : stream key parts (year = index from the base year, 0)
+    world_offset : global index of the first world of this block
+    demand_factor : float64[world] multiplier on every rate (trend × epidemic shock)
+    cost_factor : float64[world, 6] multiplier on unit costs (inflation × cost control)
+    quality : float64[world, 6] tier quality of the year
+    asc_shift : float64[world, 6] added to both choice models' constants
+    flows : float64[world, 6, 4, 2, Q] zeroed; filled with the year's flows
+    referrals : float64[world, 6, 6] zeroed; filled with transfers from -> to
+    """
+    n_worlds = flows.shape[0]
+    n_people = age.shape[0]
+    n_cells = m.village_distance.shape[0] * 4
+    n_age = m.group_share.shape[0]
+    for w in prange(n_worlds):
+        st = np.empty(4, dtype=np.uint64)
+        rng.seed_stream(st, seed, world_offset + w, year, 0)
+        out_cdf = np.empty((n_cells, 6))
+        chronic_cdf = np.empty((n_cells, 6))
+        in_cdf = np.empty((n_cells, n_age, 6))
+        choice_tables(m, cost_factor[w], quality[w], asc_shift[w], out_cdf, chronic_cdf, in_cdf)
+        in_rows = in_cdf.reshape((n_cells * n_age, 6))
+        laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
+        fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
+                  demand_factor[w], laws)
+        sum_sigma2 = np.empty(SIGMA_TABLE)
+        sum_sigma2[0] = 0.0
+        for k in range(1, SIGMA_TABLE):
+            sum_sigma2[k] = math.log1p(m.cost_cv * m.cost_cv / k)
+        unit_out = np.empty(6)
+        unit_chronic = np.empty(6)
+        for t in range(6):
+            unit_out[t] = m.out_base_cost * m.cost_mult_out[t] * cost_factor[w, t]
+            unit_chronic[t] = m.chronic_base_cost * m.cost_mult_out[t] * cost_factor[w, t]
+        used = np.zeros(6)
+        counts = np.empty(6)
+        costs = np.empty(6)
+        # arrays taken out of the model once per world: see simulator.kernels.layout
+        grp, tiers, par = m.group_table, m.tier_table, m.params
+        group_cdf, in_scope, fund_share = m.group_cdf, m.in_scope, m.fund_share
+        in_deductible, method = m.in_deductible, m.method
+        out_deductible, out_limit, chronic_limit, in_cap = m.out_deductible, m.out_limit, m.chronic_limit, m.in_cap
+        cost_cv = m.cost_cv
+        capitation = par[P_CAPITATION]
+        flows_w = flows[w]
+        referrals_w = referrals[w]
+        cost_w = cost_factor[w]
+        # a random starting person, so no one is always first in the queue for beds
+        start = int(rng.uniform(st) * n_people) if n_people > 0 else 0
+        for k in range(n_people):
+            i = start + k
+            if i >= n_people:
+                i -= n_people
+            a, sc, ch, sg = age[i], scheme[i], chronic[i], signed[i]
+            cell = cell_index(village[i], sc, sg)
+            row = law_row(a, sc, ch)
+            n = rng.count_inverse(st, laws, row)
+            if n > 0:
+                visits_year(st, n, out_cdf, cell, unit_out, sc, OUTPATIENT, 0, out_deductible[sc],
+                            out_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
+                            sum_sigma2, flows_w)
+            if ch == 1:
+                n = rng.count_inverse(st, laws, CHRONIC_LAW)
+                if n > 0:
+                    visits_year(st, n, chronic_cdf, cell, unit_chronic, sc, CHRONIC, 2, 0.0,
+                                chronic_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
+                                sum_sigma2, flows_w)
+                if sg == 1:
+                    capitation_year(chronic_cdf, cell, sc, method, capitation, flows_w)
+            n = rng.count_inverse(st, laws, ADMISSION_LAWS + row)
+            cap_left = in_cap[sc]
+            for _ in range(n):
+                cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
+                                     method, in_rows, cell * n_age + a, sc, a, sg, cost_w, used, cap_left,
+                                     flows_w, referrals_w)
+
+
+def empty_outputs(n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed ``flows`` [world, 6, 4, 2, Q] and ``referrals`` [world, 6, 6] for one year."""
+    return np.zeros((n_worlds, 6, 4, 2, N_QUANTITIES)), np.zeros((n_worlds, 6, 6))
