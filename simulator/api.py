@@ -1,0 +1,62 @@
+"""The public Python API (what notebooks import; re-exported by ``simulator``).
+
+    import simulator
+    s = simulator.load_scenario("scenarios/reference.toml", ["budget.risk_reserve=0.07"])
+    r = simulator.run(s, replications=50, seed=1)
+    r.summary(); r.worlds; r.flows
+    simulator.settle("county-tiered", budget=1e8, spending=9e7, score=80)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from simulator.errors import InputError, Problem
+from simulator.results import Results
+from simulator.scenario import Scenario, load_scenario, scenario_hash
+from simulator.settlement import settle
+
+__all__ = ["load_scenario", "run", "settle", "Results"]
+
+
+def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: int | None = None,
+        seed: int | None = None, threads: int | None = None, overrides: Iterable[str] | Mapping = (),
+        progress: bool | Callable[[int], None] = False, worlds: range | None = None) -> Results:
+    """Simulate a scenario and return its :class:`Results`.
+
+    Parameters
+    ----------
+    scenario : a :class:`Scenario`, a TOML path, or a mapping shaped like the TOML.
+    replications : worlds to simulate (default ``scenario.replications``).
+    seed : master seed (default the scenario's; None in both draws one, recorded in results).
+    threads : numba threads (default all; ``NUMBA_NUM_THREADS`` caps it).
+    overrides : ``--set``-style overrides applied when ``scenario`` is a path or mapping.
+    progress : True for a progress bar on stderr, or a callback receiving worlds done per step.
+    worlds : simulate only these global world indices (batch chunks); default all.
+    """
+    from simulator.engine import resolve_seed, run_worlds
+    from simulator.results import from_run
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        raise InputError(Problem("overrides", "overrides apply when loading a scenario",
+                                 hint="pass a path or mapping, or load_scenario(path, overrides) first"))
+    n = scenario.scenario.replications if replications is None else int(replications)
+    if n < 1:
+        raise InputError(Problem("replications", f"must be >= 1, got {n}"))
+    seed = resolve_seed(scenario.scenario.seed if seed is None else seed)
+    span = worlds if worlds is not None else range(n)
+    total = len(span) * (scenario.scenario.years + 1)
+    if progress is True:
+        import sys
+
+        import click
+
+        with click.progressbar(length=total, label=f"mcsim {scenario.name}", file=sys.stderr) as bar:
+            out = run_worlds(scenario, worlds=span, seed=seed, threads=threads, progress=bar.update)
+    else:
+        callback = progress if callable(progress) else None
+        out = run_worlds(scenario, worlds=span, seed=seed, threads=threads, progress=callback)
+    return from_run(scenario, scenario_hash(scenario), out)

@@ -1,0 +1,217 @@
+"""Results of a run: tidy pandas frames, summary statistics, and the output files (written atomically).
+
+Output schema (DESIGN 4.1, 4.3):
+
+* ``worlds`` — one row per world × year: ``world``, ``year``, every indicator of
+  :mod:`simulator.indicators`, plus ``score_factor`` and ``epidemic`` (a shock that year);
+* ``flows`` — one row per world × year × tier × service × scheme: ``episodes``, ``cost``,
+  ``fund`` (fund share of claims), ``oop``, ``days``, ``payment`` (what the fund paid the
+  provider under its payment method), yuan;
+* ``referrals`` — world × year × from-tier × to-tier counts of transfers;
+* ``summary`` — per indicator and year: mean, sd, p05, p50, p95 over worlds; and the ``risk``
+  block: probability of overspend and VaR/CVaR (95%) of the fund's outlay beyond the budget.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator._version import __version__
+from simulator.constants import SCHEME_NAMES, SERVICE_NAMES, TIER_NAMES
+from simulator.indicators import KEYS
+
+STATS = ("mean", "sd", "p05", "p50", "p95")
+
+
+@dataclass
+class Results:
+    """A run's results (what :func:`simulator.run` returns and ``mcsim run`` writes)."""
+
+    scenario: Any                 # simulator.scenario.Scenario
+    scenario_hash: str
+    seed: int
+    worlds: pd.DataFrame
+    flows: pd.DataFrame
+    referrals: pd.DataFrame
+    runtime: dict[str, float] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------------- statistics
+    def summary(self) -> pd.DataFrame:
+        """Indicators by year: mean, sd, p05, p50, p95 over worlds (tidy frame)."""
+        long = self.worlds.melt(id_vars=["world", "year"], value_vars=list(KEYS),
+                                var_name="indicator", value_name="value")
+        grouped = long.groupby(["indicator", "year"], sort=False)["value"]
+        table = grouped.agg(mean="mean", sd=lambda v: v.std(ddof=1) if len(v) > 1 else 0.0,
+                            p05=lambda v: v.quantile(0.05), p50="median", p95=lambda v: v.quantile(0.95))
+        return table.reset_index()
+
+    def risk(self) -> pd.DataFrame:
+        """Per year: probability of overspend and VaR/CVaR (95%) of the fund's extra outlay, yuan.
+
+        The extra outlay of a world is max(0, fund_payout − budget): what the fund pays beyond
+        the budget after settlement.
+        """
+        rows = []
+        for year, frame in self.worlds.groupby("year"):
+            extra = np.maximum(frame["fund_payout"].to_numpy() - frame["budget"].to_numpy(), 0.0)
+            var = float(np.quantile(extra, 0.95))
+            tail = extra[extra >= var]
+            rows.append({"year": int(year),
+                         "prob_overspend": float(np.mean(frame["fund_spending"] > frame["budget"])),
+                         "overspend_var95": var,
+                         "overspend_cvar95": float(tail.mean()) if tail.size else var})
+        return pd.DataFrame(rows)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The ``summary.json`` document (DESIGN 4.3, contract)."""
+        s = self.scenario.scenario
+        table = self.summary()
+        indicators: dict[str, list[dict[str, Any]]] = {}
+        for key in KEYS:
+            part = table[table["indicator"] == key].sort_values("year")
+            indicators[key] = [{"year": int(r.year), **{k: _num(getattr(r, k)) for k in STATS}}
+                               for r in part.itertuples()]
+        risk = self.risk().sort_values("year")
+        return {
+            "mcsim_version": __version__,
+            "scenario": {"name": s.name, "hash": self.scenario_hash, "seed": self.seed,
+                         "replications": int(self.worlds["world"].nunique()), "years": s.years,
+                         "start_year": s.start_year},
+            "runtime": {k: _num(v) for k, v in self.runtime.items()},
+            "indicators": indicators,
+            "risk": {col: [_num(v) for v in risk[col]] for col in
+                     ("prob_overspend", "overspend_var95", "overspend_cvar95")},
+        }
+
+    # ----------------------------------------------------------------------------- files
+    def write(self, out_dir: str | Path, *, figures: bool | None = None, report: bool | None = None,
+              lang: str | None = None) -> Path:
+        """Write every output into ``out_dir`` atomically: all files or none.
+
+        Files are written into a temporary folder beside ``out_dir`` and moved into place when
+        complete; an existing ``out_dir`` is replaced only then.
+        """
+        from simulator.scenario import dump_scenario
+
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2, ensure_ascii=False)
+                                              + "\n", encoding="utf-8")
+            self.worlds.to_parquet(tmp / "worlds.parquet", index=False)
+            self.flows.to_parquet(tmp / "flows.parquet", index=False)
+            self.referrals.to_parquet(tmp / "referrals.parquet", index=False)
+            dump_scenario(self.scenario, tmp / "scenario.resolved.toml")
+            self._write_extras(tmp, figures, report, lang)
+            _replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def _write_extras(self, folder: Path, figures: bool | None, report: bool | None, lang: str | None) -> None:
+        """Figures and report, when the report package is present and asked for."""
+        opts = self.scenario.output
+        want_figures = opts.figures if figures is None else figures
+        want_report = opts.report if report is None else report
+        if not (want_figures or want_report):
+            return
+        try:
+            from simulator.report import write_report
+        except ImportError:
+            return
+        write_report(self, folder, figures=want_figures, report=want_report, lang=lang or opts.lang)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Results":
+        """Read results written by :meth:`write` (for ``mcsim report`` and ``mcsim compare``)."""
+        from simulator.errors import InputError, Problem
+        from simulator.scenario import load_scenario
+
+        folder = Path(folder)
+        needed = ["summary.json", "worlds.parquet", "flows.parquet", "scenario.resolved.toml"]
+        missing = [n for n in needed if not (folder / n).is_file()]
+        if missing:
+            raise InputError(Problem(str(folder), f"not an mcsim results folder: missing {', '.join(missing)}",
+                                     hint="point at the folder `mcsim run` wrote"))
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        referrals = (pd.read_parquet(folder / "referrals.parquet") if (folder / "referrals.parquet").is_file()
+                     else pd.DataFrame(columns=["world", "year", "from_tier", "to_tier", "count"]))
+        return cls(scenario=load_scenario(folder / "scenario.resolved.toml"),
+                   scenario_hash=summary["scenario"]["hash"], seed=int(summary["scenario"]["seed"]),
+                   worlds=pd.read_parquet(folder / "worlds.parquet"),
+                   flows=pd.read_parquet(folder / "flows.parquet"), referrals=referrals,
+                   runtime=summary.get("runtime", {}))
+
+
+def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
+    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`."""
+    from simulator.engine import FLOW_FIELDS
+
+    n_w, n_y = len(output.worlds), len(output.years)
+    world = np.repeat(output.worlds, n_y)
+    year = np.tile(output.years, n_w)
+    columns: dict[str, Any] = {"world": world.astype(np.int64), "year": year.astype(np.int64)}
+    for key in KEYS:
+        columns[key] = output.indicators[key].reshape(-1)
+    columns["score_factor"] = output.indicators["score_factor"].reshape(-1)
+    columns["epidemic"] = output.shocks.reshape(-1)
+    worlds = pd.DataFrame(columns)
+
+    shape = output.flows.shape  # world, year, tier, service, scheme, field
+    index = np.indices(shape[:5]).reshape(5, -1)
+    flat = output.flows.reshape(-1, shape[5])
+    flows = pd.DataFrame({
+        "world": output.worlds[index[0]].astype(np.int64),
+        "year": output.years[index[1]].astype(np.int64),
+        "tier": pd.Categorical.from_codes(index[2], TIER_NAMES),
+        "service": pd.Categorical.from_codes(index[3], SERVICE_NAMES),
+        "scheme": pd.Categorical.from_codes(index[4], SCHEME_NAMES),
+        **{name: flat[:, k] for k, name in enumerate(FLOW_FIELDS)},
+    })
+    rshape = output.referrals.shape
+    rindex = np.indices(rshape).reshape(4, -1)
+    counts = output.referrals.reshape(-1)
+    keep = counts > 0
+    referrals = pd.DataFrame({
+        "world": output.worlds[rindex[0][keep]].astype(np.int64),
+        "year": output.years[rindex[1][keep]].astype(np.int64),
+        "from_tier": pd.Categorical.from_codes(rindex[2][keep], TIER_NAMES),
+        "to_tier": pd.Categorical.from_codes(rindex[3][keep], TIER_NAMES),
+        "count": counts[keep],
+    })
+    runtime = {"seconds": output.seconds, "episodes": int(output.episodes),
+               "episodes_per_second": output.episodes / output.seconds if output.seconds > 0 else 0.0,
+               "threads": output.threads}
+    return Results(scenario=scenario, scenario_hash=scenario_hash, seed=output.seed, worlds=worlds,
+                   flows=flows, referrals=referrals, runtime=runtime)
+
+
+def _num(value: Any) -> Any:
+    """A JSON-safe number: NaN and infinities become null."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move the finished folder ``new`` to ``target``, replacing an existing one."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
