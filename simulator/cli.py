@@ -22,6 +22,10 @@ _COMMANDS = {
     "run": "run",
     "validate": "validate",
     "settle": "settle",
+    "batch": "batch",
+    "compare": "compare",
+    "report": "report",
+    "calibrate": "calibrate",
     "init": "init",
 }
 
