@@ -32,7 +32,7 @@ import numpy as np
 from simulator.compile import ModelArrays, compile_scenario, village_distances
 from simulator.constants import N_TIERS, Q_COST, Q_DAYS, Q_EPISODES, Q_FUND, Q_OOP
 from simulator.errors import InputError, Problem
-from simulator.kernels.world import empty_outputs, simulate_year
+from simulator.kernels.world import empty_outputs, microdata_buffers, simulate_year
 from simulator.measures import care_indicators, marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
 from simulator.population import Population, project_population, read_population, synthesize_population
@@ -60,6 +60,8 @@ class RunOutput:
     referrals: np.ndarray                   # float64[world, year, from, to]
     shocks: np.ndarray                      # bool[world, year]
     base_year: dict[str, np.ndarray] = field(default_factory=dict)
+    microdata: "pd.DataFrame | None" = None  # claims-format rows when output.microdata_fraction > 0
+    microdata_dropped: int = 0
     episodes: float = 0.0
     seconds: float = 0.0
     threads: int = 1
@@ -129,6 +131,10 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     shocks = np.zeros((n_w, n_y), dtype=bool)
     base: dict[str, np.ndarray] = {}
     episodes = 0.0
+    fraction = s.output.microdata_fraction
+    micro_frames = []
+    dropped = 0
+    group_codes = _group_codes(s) if fraction > 0 else []
 
     for y in range(n_y + 1):  # y = 0 is the base year
         pop = project_population(base_pop, s.population, y, seed)
@@ -142,8 +148,18 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
         flows, referrals = empty_outputs(n_w)
         for lo in range(0, n_w, step):
             hi = min(lo + step, n_w)
+            micro, micro_n = microdata_buffers(hi - lo, pop.size, fraction if y > 0 else 0.0)
             simulate_year(model, *person, seed, y, w0 + lo, demand[lo:hi], cost_factor[lo:hi],
-                          state.quality[lo:hi], state.asc_shift[lo:hi], flows[lo:hi], referrals[lo:hi])
+                          state.quality[lo:hi], state.asc_shift[lo:hi], flows[lo:hi], referrals[lo:hi],
+                          fraction if y > 0 else 0.0, micro, micro_n)
+            if fraction > 0 and y > 0:
+                from simulator.microdata import microdata_frame
+
+                frame, lost = microdata_frame(micro, micro_n, range(w0 + lo, w0 + hi),
+                                              s.scenario.start_year + y - 1, seed, pop.age_band, pop.scheme,
+                                              s.population.age_bands, group_codes)
+                micro_frames.append(frame)
+                dropped += lost
             if progress is not None:
                 progress(hi - lo)
         episodes += float(flows[..., Q_EPISODES].sum())
@@ -158,10 +174,28 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
                                         flows[..., Q_OOP], flows[..., Q_DAYS], paid], axis=-1)
         out_ref[:, y - 1] = referrals
         shocks[:, y - 1] = shock
+    microdata = None
+    if fraction > 0:
+        import pandas as pd
+
+        microdata = pd.concat(micro_frames, ignore_index=True) if micro_frames else None
+        if dropped:
+            import warnings
+
+            warnings.warn(f"microdata buffer full: {dropped} claim rows were not recorded; "
+                          "lower output.microdata_fraction", RuntimeWarning, stacklevel=2)
     return RunOutput(seed=seed, worlds=np.arange(worlds.start, worlds.stop),
                      years=np.arange(s.scenario.start_year, s.scenario.start_year + n_y),
                      indicators=out_ind, flows=out_flows, referrals=out_ref, shocks=shocks, base_year=base,
+                     microdata=microdata, microdata_dropped=dropped,
                      episodes=episodes, seconds=time.perf_counter() - started, threads=n_threads)
+
+
+def _group_codes(s: Scenario) -> list[str]:
+    from simulator.casemix import load_casemix
+
+    cm = load_casemix(s.casemix.file or s.casemix.source, base_dir=None, age_bands=s.population.age_bands)
+    return [str(c) for c in cm.codes]
 
 
 def _threads(threads: int | None) -> int:

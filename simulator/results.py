@@ -8,6 +8,8 @@ Output schema (DESIGN 4.1, 4.3):
   ``fund`` (fund share of claims), ``oop``, ``days``, ``payment`` (what the fund paid the
   provider under its payment method), yuan;
 * ``referrals`` — world × year × from-tier × to-tier counts of transfers;
+* ``microdata`` — with ``output.microdata_fraction`` > 0, sampled claim rows in the claims
+  format of :mod:`simulator.claims_schema` (``microdata.parquet``);
 * ``summary`` — per indicator and year: mean, sd, p05, p50, p95 over worlds; and the ``risk``
   block: probability of overspend and VaR/CVaR (95%) of the fund's outlay beyond the budget.
 """
@@ -44,6 +46,7 @@ class Results:
     flows: pd.DataFrame
     referrals: pd.DataFrame
     runtime: dict[str, float] = field(default_factory=dict)
+    microdata: pd.DataFrame | None = None  # claims-format sample (output.microdata_fraction > 0)
 
     # ----------------------------------------------------------------------------- statistics
     def summary(self) -> pd.DataFrame:
@@ -112,6 +115,8 @@ class Results:
             self.worlds.to_parquet(tmp / "worlds.parquet", index=False)
             self.flows.to_parquet(tmp / "flows.parquet", index=False)
             self.referrals.to_parquet(tmp / "referrals.parquet", index=False)
+            if self.microdata is not None:
+                self.microdata.to_parquet(tmp / "microdata.parquet", index=False)
             dump_scenario(self.scenario, tmp / "scenario.resolved.toml")
             self._write_extras(tmp, figures, report, lang)
             _replace_dir(tmp, out)
@@ -148,7 +153,9 @@ class Results:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         referrals = (pd.read_parquet(folder / "referrals.parquet") if (folder / "referrals.parquet").is_file()
                      else pd.DataFrame(columns=["world", "year", "from_tier", "to_tier", "count"]))
-        return cls(scenario=load_scenario(folder / "scenario.resolved.toml"),
+        microdata = (pd.read_parquet(folder / "microdata.parquet") if (folder / "microdata.parquet").is_file()
+                     else None)
+        return cls(scenario=load_scenario(folder / "scenario.resolved.toml"), microdata=microdata,
                    scenario_hash=summary["scenario"]["hash"], seed=int(summary["scenario"]["seed"]),
                    worlds=pd.read_parquet(folder / "worlds.parquet"),
                    flows=pd.read_parquet(folder / "flows.parquet"), referrals=referrals,
@@ -195,7 +202,7 @@ def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
                "episodes_per_second": output.episodes / output.seconds if output.seconds > 0 else 0.0,
                "threads": output.threads}
     return Results(scenario=scenario, scenario_hash=scenario_hash, seed=output.seed, worlds=worlds,
-                   flows=flows, referrals=referrals, runtime=runtime)
+                   flows=flows, referrals=referrals, runtime=runtime, microdata=output.microdata)
 
 
 def _num(value: Any) -> Any:

@@ -48,7 +48,8 @@ from simulator.constants import (
 from simulator.kernels import rng
 from simulator.kernels.jit import jit
 from simulator.kernels.layout import (
-    G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE, G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE,
+    G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE, G_SEVERITY, G_WEIGHT, M_COST, M_DAY_OF_YEAR,
+    M_DAYS, M_FUND, M_GROUP, M_IN_SCOPE, M_PERSON, M_SERVICE, M_TIER, M_VISITS, P_AGREEMENT_SHARE,
     P_BASE_UNIFORM, P_CAPITATION, P_CONTINUATION, P_COST_CV, P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW,
     P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE, P_RESERVED_SHARE, P_TAPER_AFTER,
     P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, T_BED_DAYS, T_CAPABILITY, T_COST_IN, T_DRG_COEF, T_LOS,
@@ -81,14 +82,34 @@ def fill_laws(out_rate, in_rate, out_dispersion, in_dispersion, chronic_visits, 
 
 
 @jit
+def record_micro(micro, counter, person, tier, service, group, visits, days, cost, in_scope, fund, day):
+    """Append one claim row to a world's microdata buffer (rows past its capacity are counted only)."""
+    k = counter[0]
+    counter[0] = k + 1
+    if k < micro.shape[0]:
+        micro[k, M_PERSON] = person
+        micro[k, M_TIER] = tier
+        micro[k, M_SERVICE] = service
+        micro[k, M_GROUP] = group
+        micro[k, M_VISITS] = visits
+        micro[k, M_DAYS] = days
+        micro[k, M_COST] = cost
+        micro[k, M_IN_SCOPE] = in_scope
+        micro[k, M_FUND] = fund
+        micro[k, M_DAY_OF_YEAR] = day
+
+
+@jit
 def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, deductible, limit,
-                in_scope, fund_share, method, cost_cv, counts, costs, sum_sigma2, flows):
+                in_scope, fund_share, method, cost_cv, counts, costs, sum_sigma2, flows,
+                person, micro, counter):
     """Allocate ``n_visits`` over tiers by ``cdf[row]``, price them, apply yearly deductible and limit.
 
     ``benefit`` is 0 (outpatient) or 2 (chronic); ``service`` the flows service index.
     ``counts``/``costs`` are scratch float64[6]; ``sum_sigma2[n]`` is the log-variance of the
     sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except at capitation tiers,
-    where the visit itself brings no fund payment.
+    where the visit itself brings no fund payment. ``person`` >= 0 records the visits in the
+    microdata buffer ``micro`` (row count in ``counter[0]``).
     """
     for t in range(6):
         counts[t] = 0.0
@@ -122,6 +143,9 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
             flows[t, service, scheme, Q_OOP] += costs[t] - fund
             if method[service, t] != CAPITATION:
                 flows[t, service, scheme, Q_DIRECT] += fund
+            if person >= 0:
+                record_micro(micro, counter, person, t, service, -1, counts[t], 0.0, costs[t],
+                             in_scope[scheme, benefit, t] * costs[t], fund, -1.0)
 
 
 @jit
@@ -223,9 +247,10 @@ def _fund(in_scope, fund_share, scheme, tier, cost, deductible, cap_left):
 
 @jit
 def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible, method,
-              in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals):
+              in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals,
+              person, micro, counter):
     """Simulate one admission episode (first contact by ``in_cdf[row]``); return the fund cap
-    left for the person-year (yuan)."""
+    left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``."""
     cost_cv = par[P_COST_CV]
     group = rng.categorical(st, group_cdf, age, group_cdf.shape[1])
     severity = grp[group, G_SEVERITY]
@@ -256,6 +281,9 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
         ded_paid_first = min(ded, in_scope[scheme, 1, first] * r_cost)
         _record(flows, first, INPATIENT, scheme, r_cost, r_fund, r_days)
         flows[first, INPATIENT, scheme, Q_DIRECT] += r_fund
+        if person >= 0:
+            record_micro(micro, counter, person, first, INPATIENT, group, 1.0, r_days, r_cost,
+                         in_scope[scheme, 1, first] * r_cost, r_fund, -1.0)
         used[first] += r_days
         referrals[first, tier] += 1.0
     recovery = 0.0  # down-referral of post-acute cases for recovery at the township (下转康复)
@@ -281,6 +309,9 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
     flows[tier, service, scheme, Q_WEIGHT] += grp[group, G_WEIGHT]
     _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, True)
     used[tier] += days
+    if person >= 0:
+        record_micro(micro, counter, person, tier, service, group, 1.0, days, cost,
+                     in_scope[scheme, 1, tier] * cost, fund, -1.0)
     if recovery > 0.0:
         per_day = (grp[group, G_COST] * tiers[TOWNSHIP, T_COST_IN] * cost_factor[TOWNSHIP]
                    / (grp[group, G_LOS] * tiers[TOWNSHIP, T_LOS]))
@@ -295,4 +326,7 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
              cost_factor, False)
         used[TOWNSHIP] += recovery
         referrals[tier, TOWNSHIP] += 1.0
+        if person >= 0:
+            record_micro(micro, counter, person, TOWNSHIP, LONG_STAY, group, 1.0, recovery, r_cost,
+                         in_scope[scheme, 1, TOWNSHIP] * r_cost, r_fund, -1.0)
     return cap_left

@@ -285,3 +285,16 @@ def count_inverse(state, laws, row):
             break
         cdf += p
     return n
+
+
+@jit
+def keyed_uniform(seed, world, year, index):
+    """A uniform in (0, 1) from a hash of (seed, world, year, index), outside any stream.
+
+    Used for decisions that must not disturb the simulation's streams (microdata sampling).
+    """
+    h = splitmix64(np.uint64(seed) ^ np.uint64(0x5EED0000))
+    h = splitmix64(h ^ np.uint64(world))
+    h = splitmix64(h ^ (np.uint64(year) + np.uint64(0x100000000)))
+    h = splitmix64(h ^ np.uint64(index))
+    return (float(h >> np.uint64(11)) + 0.5) * _TO_UNIT

@@ -27,7 +27,8 @@ SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visi
 
 @jit(parallel=True)
 def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_offset,
-                  demand_factor, cost_factor, quality, asc_shift, flows, referrals):
+                  demand_factor, cost_factor, quality, asc_shift, flows, referrals,
+                  micro_fraction, micro, micro_n):
     """Simulate one year of every person in each of ``flows.shape[0]`` worlds.
 
     Parameters
@@ -43,6 +44,10 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     asc_shift : float64[world, 6] added to both choice models' constants
     flows : float64[world, 6, 4, 2, Q] zeroed; filled with the year's flows
     referrals : float64[world, 6, 6] zeroed; filled with transfers from -> to
+    micro_fraction : share of person-years whose episodes are recorded as microdata (0 = none);
+        the choice is a hash of (seed, world, year, person), so recording never changes results
+    micro : float64[world, capacity, M_COLUMNS] microdata buffer (capacity may be 0)
+    micro_n : int64[world, 1] zeroed; rows recorded per world (may exceed capacity: overflow)
     """
     n_worlds = flows.shape[0]
     n_people = age.shape[0]
@@ -81,6 +86,9 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         flows_w = flows[w]
         referrals_w = referrals[w]
         cost_w = cost_factor[w]
+        micro_w = micro[w]
+        counter = micro_n[w]
+        world_id = world_offset + w
         # a random starting person, so no one is always first in the queue for beds
         start = int(rng.uniform(st) * n_people) if n_people > 0 else 0
         for k in range(n_people):
@@ -89,18 +97,21 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
                 i -= n_people
             a, sc, ch, sg = age[i], scheme[i], chronic[i], signed[i]
             cell = cell_index(village[i], sc, sg)
+            person = -1
+            if micro_fraction > 0.0 and rng.keyed_uniform(seed, world_id, year, i) < micro_fraction:
+                person = i
             row = law_row(a, sc, ch)
             n = rng.count_inverse(st, laws, row)
             if n > 0:
                 visits_year(st, n, out_cdf, cell, unit_out, sc, OUTPATIENT, 0, out_deductible[sc],
                             out_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
-                            sum_sigma2, flows_w)
+                            sum_sigma2, flows_w, person, micro_w, counter)
             if ch == 1:
                 n = rng.count_inverse(st, laws, CHRONIC_LAW)
                 if n > 0:
                     visits_year(st, n, chronic_cdf, cell, unit_chronic, sc, CHRONIC, 2, 0.0,
                                 chronic_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
-                                sum_sigma2, flows_w)
+                                sum_sigma2, flows_w, person, micro_w, counter)
                 if sg == 1:
                     capitation_year(chronic_cdf, cell, sc, method, capitation, flows_w)
             n = rng.count_inverse(st, laws, ADMISSION_LAWS + row)
@@ -108,9 +119,20 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             for _ in range(n):
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
                                      method, in_rows, cell * n_age + a, sc, a, sg, cost_w, used, cap_left,
-                                     flows_w, referrals_w)
+                                     flows_w, referrals_w, person, micro_w, counter)
 
 
 def empty_outputs(n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
     """Zeroed ``flows`` [world, 6, 4, 2, Q] and ``referrals`` [world, 6, 6] for one year."""
     return np.zeros((n_worlds, 6, 4, 2, N_QUANTITIES)), np.zeros((n_worlds, 6, 6))
+
+
+def microdata_buffers(n_worlds: int, n_people: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Buffer [world, capacity, M_COLUMNS] and zeroed row counts [world, 1] for one year.
+
+    Capacity allows 8 rows per sampled person-year plus a margin (a person-year has about 3).
+    """
+    from simulator.kernels.layout import M_COLUMNS
+
+    capacity = int(8 * fraction * n_people + 64) if fraction > 0 else 0
+    return np.zeros((n_worlds, capacity, M_COLUMNS)), np.zeros((n_worlds, 1), dtype=np.int64)
