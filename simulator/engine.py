@@ -253,8 +253,9 @@ def _settle_year(s: Scenario, model: ModelArrays, rules, indicators_spec, state:
     if y == 0:
         state.outside_share = np.where(fund_all > 0, fund_outside / np.where(fund_all > 0, fund_all, 1), 0.0)
     if b.method == "income":
-        budget = income_budget({"resident": counts[0], "employee": counts[1]},
-                               b.per_capita_financing.model_dump(), b.risk_reserve,
+        rise = (1.0 + b.financing_growth) ** max(y - 1, 0)
+        financing = {k: v * rise for k, v in b.per_capita_financing.model_dump().items()}
+        budget = income_budget({"resident": counts[0], "employee": counts[1]}, financing, b.risk_reserve,
                                b.serious_illness_share.model_dump(), b.community_share, b.tcm_tilt)
         budget = np.full(n_w, float(budget))
     elif y == 0:

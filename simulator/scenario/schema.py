@@ -289,6 +289,9 @@ class BudgetTable(Table):
 
     method: Literal["income", "history"]
     per_capita_financing: SchemeValues = Field(description="Financing per insured person-year, yuan.")
+    financing_growth: Rate = Field(
+        default=0.0, description="Income method: yearly growth of per-capita financing after the first "
+                                 "simulated year (e.g. 0.05 for the usual yearly rise in contributions).")
     risk_reserve: Share = Field(description="风险调剂金 share kept by the fund.")
     serious_illness_share: SchemeValues = Field(description="大病保险 carve-out share by scheme.")
     community_share: Share = Field(description="Share of the pooled fund allotted to the community.")

@@ -95,7 +95,7 @@ CASES = [
     Case("share_above_one", ("population.signing_rate", "less than or equal to 1"),
          replace=(("signing_rate = 0.40", "signing_rate = 1.40"),), line="signing_rate = 1.40"),
     Case("share_negative_in_vector", ("benefits.resident.inpatient.fund_share[1]", "greater than or equal to 0"),
-         replace=(("fund_share = [0.0, 0.88,", "fund_share = [0.0, -0.88,"),), line="fund_share = [0.0, -0.88"),
+         replace=(("fund_share = [0.0, 0.90,", "fund_share = [0.0, -0.90,"),), line="fund_share = [0.0, -0.90"),
     Case("age_shares_sum", ("population.age_shares", "sum to 1"),
          replace=(("age_shares = [0.19, 0.36,", "age_shares = [0.29, 0.36,"),), line="age_shares ="),
     Case("scheme_shares_sum", ("population.scheme_shares", "sum to 1"),
