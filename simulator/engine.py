@@ -41,6 +41,8 @@ from simulator.scenario.schema import Scenario
 
 #: quantities kept per [world, year, tier, service, scheme] for flows.parquet
 FLOW_FIELDS = ("episodes", "cost", "fund", "oop", "days", "payment")
+#: settlement and payment quantities kept in worlds.parquet beside the indicators
+EXTRA_COLUMNS = ("score_factor", "drg_pool", "drg_fund_payment", "fund_outside", "reasonable_overspend")
 #: indicator keys an assessment may use: known before settlement
 PRE_SETTLEMENT = ("enrolled", "episodes_outpatient", "episodes_inpatient", "total_cost", "fund_spending",
                   "oop_spending", "budget", "balance", "balance_rate", "county_visit_share",
@@ -268,13 +270,15 @@ def _settle_year(s: Scenario, model: ModelArrays, rules, indicators_spec, state:
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(n_w)
     values = dict(care, enrolled=enrolled, fund_spending=spending, budget=budget, balance=budget - spending,
                   balance_rate=(budget - spending) / budget, cost_growth_rate=growth,
-                  drg_point_value=pv)
+                  drg_point_value=pv, drg_pool=pool, drg_fund_payment=drg_payments_at(flows, pv),
+                  fund_outside=fund_outside, reasonable_overspend=np.zeros(n_w))
     score = assessment_score(values, indicators_spec, rules.assessment.full_score) if indicators_spec \
         else np.full(n_w, float(rules.assessment.full_score))
     reasonable = None
     if s.settlement.reasonable == "exogenous":
         uplift = s.dynamics.epidemic.uplift
         reasonable = np.where(shock, spending * uplift / (1.0 + uplift), 0.0)
+        values["reasonable_overspend"] = reasonable
     outcome = settle(rules, budget, spending, score, reasonable)
     values.update(outcome.to_dict())
     values["assessment_score"] = score

@@ -3,7 +3,10 @@
 Output schema (DESIGN 4.1, 4.3):
 
 * ``worlds`` — one row per world × year: ``world``, ``year``, every indicator of
-  :mod:`simulator.indicators`, plus ``score_factor`` and ``epidemic`` (a shock that year);
+  :mod:`simulator.indicators`, plus ``score_factor`` (g(q)), ``drg_pool`` and
+  ``drg_fund_payment`` (yuan; equal under the floating point value), ``fund_outside``
+  (fund payment out of county, yuan), ``reasonable_overspend`` (Rz, yuan; with
+  ``settlement.reasonable = "exogenous"``) and ``epidemic`` (a shock that year);
 * ``flows`` — one row per world × year × tier × service × scheme: ``episodes``, ``cost``,
   ``fund`` (fund share of claims), ``oop``, ``days``, ``payment`` (what the fund paid the
   provider under its payment method), yuan;
@@ -164,7 +167,7 @@ class Results:
 
 def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
     """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`."""
-    from simulator.engine import FLOW_FIELDS
+    from simulator.engine import EXTRA_COLUMNS, FLOW_FIELDS
 
     n_w, n_y = len(output.worlds), len(output.years)
     world = np.repeat(output.worlds, n_y)
@@ -172,7 +175,8 @@ def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
     columns: dict[str, Any] = {"world": world.astype(np.int64), "year": year.astype(np.int64)}
     for key in KEYS:
         columns[key] = output.indicators[key].reshape(-1)
-    columns["score_factor"] = output.indicators["score_factor"].reshape(-1)
+    for key in EXTRA_COLUMNS:
+        columns[key] = output.indicators[key].reshape(-1)
     columns["epidemic"] = output.shocks.reshape(-1)
     worlds = pd.DataFrame(columns)
 

@@ -1,0 +1,105 @@
+"""Invariants of a simulated run: money conserved, settlement consistent, DRG pool exact, seeds.
+
+Runs the shipped reference scenario at a small size (the invariants hold for any size).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulator
+from simulator.constants import TIER_NAMES
+from simulator.scenario import load_scenario
+from simulator.scenario.rules import resolve_settlement
+from simulator.settlement import settle
+
+REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
+SMALL = ["population.size=6000", "scenario.years=3", "dynamics.epidemic={probability=0.3, uplift=0.08}"]
+
+
+@pytest.fixture(scope="module")
+def reference_run():
+    return simulator.run(REFERENCE, overrides=SMALL, replications=6, seed=123)
+
+
+def test_money_is_conserved_per_tier_and_service(reference_run) -> None:
+    f = reference_run.flows
+    np.testing.assert_allclose(f["cost"], f["fund"] + f["oop"], rtol=1e-12, atol=1e-6)
+    assert (f["fund"] >= -1e-9).all() and (f["oop"] >= -1e-9).all()
+
+
+def test_settlement_identities_and_settle_agree(reference_run) -> None:
+    w = reference_run.worlds
+    np.testing.assert_allclose(w["fund_payout"] - w["fund_spending"], w["community_net"], atol=1e-6)
+    np.testing.assert_allclose(w["balance"], w["budget"] - w["fund_spending"], rtol=1e-12)
+    rules, _ = resolve_settlement(reference_run.scenario)
+    again = settle(rules, w["budget"].to_numpy(), w["fund_spending"].to_numpy(), w["assessment_score"].to_numpy())
+    for key, value in again.to_dict().items():
+        np.testing.assert_allclose(w[key].to_numpy(), value, rtol=1e-12, atol=1e-6, err_msg=key)
+
+
+def test_floating_point_value_spends_the_pool_exactly(reference_run) -> None:
+    w = reference_run.worlds
+    assert reference_run.scenario.payment.drg.mode == "floating"
+    assert np.all(np.abs(w["drg_fund_payment"] - w["drg_pool"]) < 1.0)  # to the yuan
+    growth = reference_run.scenario.payment.drg.pool_growth
+    for _, world in w.sort_values("year").groupby("world"):
+        np.testing.assert_allclose(world["drg_pool"].to_numpy()[1:], world["drg_pool"].to_numpy()[:-1] * (1 + growth))
+
+
+def test_fixed_point_value_is_constant():
+    r = simulator.run(REFERENCE, overrides=SMALL + ["payment.drg.mode=fixed"], replications=3, seed=5)
+    assert np.all(r.worlds["drg_point_value"] == 62.0)
+
+
+def test_shares_are_shares(reference_run) -> None:
+    w = reference_run.worlds
+    for key in ("county_visit_share", "county_inpatient_share", "primary_visit_share", "county_fund_share",
+                "primary_fund_share", "effective_reimbursement_rate"):
+        assert w[key].between(0, 1).all(), key
+
+
+def test_same_seed_same_bytes_any_thread_count_and_split() -> None:
+    import numba
+
+    base = simulator.run(REFERENCE, overrides=SMALL, replications=4, seed=77, threads=1)
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        two = simulator.run(REFERENCE, overrides=SMALL, replications=4, seed=77, threads=2)
+        assert base.worlds.equals(two.worlds) and base.flows.equals(two.flows)
+    again = simulator.run(REFERENCE, overrides=SMALL, replications=4, seed=77, threads=1)
+    assert base.worlds.equals(again.worlds)
+    tail = simulator.run(REFERENCE, overrides=SMALL, seed=77, threads=1, worlds=range(2, 4))
+    part = base.worlds[base.worlds.world >= 2].reset_index(drop=True)
+    assert part.equals(tail.worlds.reset_index(drop=True))
+    other = simulator.run(REFERENCE, overrides=SMALL, replications=4, seed=78, threads=1)
+    assert not base.worlds["fund_spending"].equals(other.worlds["fund_spending"])
+
+
+def test_microdata_sampling_does_not_change_results(reference_run) -> None:
+    sampled = simulator.run(REFERENCE, overrides=SMALL + ["output.microdata_fraction=0.05"], replications=6, seed=123)
+    assert sampled.worlds.equals(reference_run.worlds)
+    md = sampled.microdata
+    assert len(md) > 0 and set(md["level"]) <= set(TIER_NAMES)
+    np.testing.assert_allclose(md["total_cost"], md["fund_paid"] + md["self_paid"], rtol=1e-12)
+    assert (md["in_scope_cost"] <= md["total_cost"] + 1e-9).all()
+    # a 5% sample of person-years carries about 5% of the cost
+    share = md["total_cost"].sum() / sampled.flows["cost"].sum()
+    assert 0.03 < share < 0.07
+
+
+def test_results_round_trip_through_files(reference_run, tmp_path) -> None:
+    out = reference_run.write(tmp_path / "run", figures=False, report=False)
+    back = simulator.Results.load(out)
+    assert back.worlds.equals(reference_run.worlds)
+    assert back.seed == reference_run.seed and back.scenario == reference_run.scenario
+    summary = back.summary_dict()
+    assert summary["scenario"]["seed"] == 123 and len(summary["risk"]["prob_overspend"]) == 3
+
+
+def test_spec_reference_scenario_runs_unchanged(spec_reference_path) -> None:
+    s = load_scenario(spec_reference_path, ["population.size=3000", "scenario.years=1"])
+    r = simulator.run(s, replications=2, seed=1)
+    assert len(r.worlds) == 2
