@@ -23,9 +23,9 @@ Formulas (DESIGN 2):
   for stabilisation (``referring_cost_share`` of the case cost, paid fee-for-service) and
   refers them up — to the county hospital first with ``upward_in_county`` when it is capable,
   else to the next capable tier; out of county to an agreement hospital with probability
-  ``agreement_share``. A full tier (bed-days used up; self-referred patients may use only
-  ``1 − reserved_share`` of them, 预留床位 for family-doctor referrals) diverts the patient to
-  the next capable tier. Deductible continuation (连续计算起付线) charges a referred patient only
+  ``agreement_share``. A full tier (bed-days used up; self-referred patients may not use the
+  reserved share, 预留床位 for family-doctor referrals, which is released in step with the
+  year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线) charges a referred patient only
   the difference of deductibles. Post-acute cases treated at the county hospital or outside
   are sent down to the township with probability ``down_referral_share`` for the
   ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``). Long-stay
@@ -198,11 +198,17 @@ def _stay_days(st, grp, tiers, par, group, tier):
 
 
 @jit
-def _has_room(tiers, par, used, tier, days, full_access):
+def _has_room(tiers, par, used, tier, days, full_access, elapsed):
+    """Whether ``tier`` has ``days`` bed-days left for this patient.
+
+    Family-doctor referrals (``full_access``) may use every bed-day; other patients may not use
+    the reserved share (预留床位), which is released in step with the year: after a share
+    ``elapsed`` of the year's patients, ``reserved × (1 − elapsed)`` is still held back.
+    """
     cap = tiers[tier, T_BED_DAYS]
     if cap <= 0.0:
         return True
-    share = 1.0 if full_access else 1.0 - par[P_RESERVED_SHARE]
+    share = 1.0 if full_access else 1.0 - par[P_RESERVED_SHARE] * (1.0 - elapsed)
     return used[tier] + days <= share * cap
 
 
@@ -248,9 +254,10 @@ def _fund(in_scope, fund_share, scheme, tier, cost, deductible, cap_left):
 @jit
 def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible, method,
               in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals,
-              person, micro, counter):
+              person, micro, counter, elapsed):
     """Simulate one admission episode (first contact by ``in_cdf[row]``); return the fund cap
-    left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``."""
+    left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``; ``elapsed``
+    is the share of the world-year's persons already simulated (for the bed reserve)."""
     cost_cv = par[P_COST_CV]
     group = rng.categorical(st, group_cdf, age, group_cdf.shape[1])
     severity = grp[group, G_SEVERITY]
@@ -262,7 +269,7 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
         referred = tier != first
     days = _stay_days(st, grp, tiers, par, group, tier)
     full_access = referred and signed == 1
-    while not _has_room(tiers, par, used, tier, days, full_access):
+    while not _has_room(tiers, par, used, tier, days, full_access, elapsed):
         target = next_capable(st, tiers, par, tier, max(severity, tiers[tier, T_CAPABILITY] + 1.0))
         if target == tier:
             break
@@ -290,7 +297,8 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
     if (grp[group, G_POST_ACUTE] > 0.0 and tier >= COUNTY and tiers[TOWNSHIP, T_CAPABILITY] >= 1.0
             and rng.uniform(st) < par[P_DOWN_SHARE]):
         recovery = math.floor(days * par[P_RECOVERY_SHARE] + 0.5)
-        if recovery < 1.0 or days - recovery < 1.0 or not _has_room(tiers, par, used, TOWNSHIP, recovery, True):
+        if (recovery < 1.0 or days - recovery < 1.0
+                or not _has_room(tiers, par, used, TOWNSHIP, recovery, True, elapsed)):
             recovery = 0.0
     days -= recovery
     long_stay = grp[group, G_LONG_STAY] > 0.0

@@ -119,7 +119,7 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             for _ in range(n):
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
                                      method, in_rows, cell * n_age + a, sc, a, sg, cost_w, used, cap_left,
-                                     flows_w, referrals_w, person, micro_w, counter)
+                                     flows_w, referrals_w, person, micro_w, counter, k / n_people)
 
 
 def empty_outputs(n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
