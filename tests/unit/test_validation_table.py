@@ -79,7 +79,7 @@ CASES = [
          replace=(("pass_score = 60", "pass_scor = 60"),), line="pass_scor = 60"),
     # --- vector lengths ------------------------------------------------------------------------------
     Case("per_tier_short", ("tiers.beds", "expected 6", "one per tier"),
-         replace=(("beds = [0, 480, 160, 900, 0, 0]", "beds = [0, 480, 160, 900, 0]"),), line="beds ="),
+         replace=(("beds = [0, 480, 160, 1150, 0, 0]", "beds = [0, 480, 160, 1150, 0]"),), line="beds ="),
     Case("per_tier_payment_long", ("payment.outpatient", "expected 6"),
          replace=(('outpatient = ["ffs", "ffs", "ffs", "ffs", "ffs", "ffs"]',
                    'outpatient = ["ffs", "ffs", "ffs", "ffs", "ffs", "ffs", "ffs"]'),),
