@@ -1,0 +1,108 @@
+"""The task plan of a sweep: variant × county × world-chunk, with deterministic task ids.
+
+Task ``v0003/county-a/c0002`` simulates worlds ``[2·chunk, 3·chunk)`` of variant ``v0003`` on
+county ``county-a``. Every variant and county uses the sweep's seed and the same global world
+indices (common random numbers), so differences between variants are differences of design,
+not of noise. Tasks are grouped into *bundles* for the workers: consecutive chunks of one
+(variant, county) in a bundle run as one simulation over their joint world range (per-world
+results do not depend on the split), which spreads the fixed cost of a run over more worlds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from simulator.batch.spec import County, Sweep, Variant
+
+#: most worlds simulated by one bundled run (memory stays small: O(worlds × categories))
+MAX_BUNDLE_WORLDS = 256
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work and of resumption: a chunk of worlds of one (variant, county)."""
+
+    variant: Variant
+    county: County
+    chunk: int
+    worlds: range
+
+    @property
+    def id(self) -> str:
+        return f"{self.variant.id}/{self.county.name}/c{self.chunk:04d}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive tasks of one (variant, county), simulated together by a worker."""
+
+    scenario: str                          # absolute path of the county's scenario file
+    overrides: tuple[tuple[str, Any], ...]
+    seed: int
+    replications: int
+    columns: tuple[tuple[str, str], ...]   # (parameter key, arrow type) written to every part
+    tasks: tuple[tuple[str, int, int], ...]  # (task id, first world, stop world)
+
+
+def plan_tasks(sweep: Sweep) -> list[Task]:
+    """Every task of the sweep, in (variant, county, chunk) order."""
+    n, size = sweep.replications, sweep.chunk_worlds
+    chunks = [range(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    return [Task(v, c, k, worlds) for v in sweep.variants for c in sweep.counties
+            for k, worlds in enumerate(chunks)]
+
+
+def param_columns(sweep: Sweep) -> tuple[tuple[str, str], ...]:
+    """Arrow type of each varied key's column: bool, float64 (numbers) or string (else)."""
+    out = []
+    for key in sweep.keys:
+        values = [val for v in sweep.variants for k, val in v.params if k == key]
+        values.append(sweep.base_values.get(key))
+        values = [x for x in values if x is not None]
+        if values and all(isinstance(x, bool) for x in values):
+            out.append((key, "bool"))
+        elif values and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in values):
+            out.append((key, "float64"))
+        else:
+            out.append((key, "string"))
+    return tuple(out)
+
+
+def bundle(sweep: Sweep, tasks: Iterable[Task], workers: int) -> list[list[Run]]:
+    """Group ``tasks`` into about four bundles per worker (load balance vs. fixed cost per run)."""
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    per_bundle = max(1, math.ceil(len(tasks) / (4 * max(1, workers))))
+    per_run = max(1, MAX_BUNDLE_WORLDS // max(1, sweep.chunk_worlds))
+    columns = param_columns(sweep)
+    bundles: list[list[Run]] = []
+    current: list[Run] = []
+    count = 0
+    group: list[Task] = []
+
+    def close_group() -> None:
+        nonlocal group
+        if group:
+            t = group[0]
+            current.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
+                               sweep.seed, sweep.replications, columns,
+                               tuple((x.id, x.worlds.start, x.worlds.stop) for x in group)))
+        group = []
+
+    for task in tasks:
+        if group and (task.variant.id, task.county.name) != (group[0].variant.id, group[0].county.name) \
+                or group and task.worlds.start != group[-1].worlds.stop or len(group) >= per_run:
+            close_group()
+        group.append(task)
+        count += 1
+        if count >= per_bundle:
+            close_group()
+            bundles.append(current)
+            current, count = [], 0
+    close_group()
+    if current:
+        bundles.append(current)
+    return bundles

@@ -1,0 +1,552 @@
+"""Sweep files: what a batch varies, validated like scenarios before any work starts.
+
+A sweep file (TOML) names a base scenario and how to vary it::
+
+    [sweep]
+    name = "risk-reserve"
+    base = "../scenarios/reference.toml"   # relative to this file
+    replications = 200                     # default: the base scenario's
+    seed = 20261125                        # default: the base scenario's (a sweep needs one)
+    chunk_worlds = 10                      # worlds per task
+    metrics = ["balance_rate", "fund_spending"]   # indicators in the summary table
+    overrides = { "population.size" = 100_000 }   # applied to every scenario of the sweep
+
+    [[vary]]                               # grid blocks combine as a product
+    kind = "grid"
+    key = "budget.risk_reserve"
+    values = [0.03, 0.05, 0.07]
+
+    [[vary]]                               # one-at-a-time: a low and a high variant (tornado)
+    kind = "oat"
+    key = "payment.drg.high_ratio"
+    low = 2.0
+    high = 4.0
+
+    [[vary]]                               # probabilistic sensitivity analysis
+    kind = "sample"
+    method = "lhs"                         # or "sobol" (n a power of 2)
+    n = 64
+    [[vary.params]]
+    key = "dynamics.cost_inflation"
+    distribution = "normal"
+    mean = 0.03
+    sd = 0.01
+
+    [[county]]                             # default: one county, the base scenario
+    name = "county-a"
+    overrides = { "population.size" = 300_000 }
+    [[county]]
+    name = "county-b"
+    scenario = "county-b.toml"
+
+Variants, in this order: the product of the grid blocks; then, when there are OAT blocks, a
+``base`` variant (no change) and a low and a high variant per OAT block; then the draws of each
+sample block. With no ``[[vary]]`` block the sweep has the one ``base`` variant.
+
+Distributions of sample parameters (drawn by quasi-random design through the inverse CDF):
+``uniform{low, high}``, ``normal{mean, sd}``, ``lognormal{mean, sd}`` — **mean and sd of the
+natural log of the value** (the value is ``exp(mean + sd·z)``; its median is ``exp(mean)``),
+``beta{a, b, low = 0, high = 1}`` (scaled to [low, high]) and ``triangular{low, mode, high}``.
+A draw for a key whose base value is an integer is rounded to the nearest integer.
+
+Checks: the sweep's own keys (unknown keys with a did-you-mean, types, ranges), every varied key
+against the base scenario (a dotted key it has), every county scenario, and every variant by
+loading the base scenario with the variant's values. A variant whose *values* do not validate is
+not a sweep error: its tasks are reported as failed with the variant's parameters and the other
+variants run (exit code 2 at the end). Combinations of a variant with another county's scenario
+are checked when their task runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import Field, ValidationError
+
+from simulator.errors import (InputError, Problem, ProblemList, did_you_mean, line_of,
+                              problems_from_pydantic, read_toml)
+from simulator.indicators import BY_KEY
+from simulator.scenario.fields import Table
+
+DEFAULT_METRICS = ("balance_rate", "fund_spending", "retained_surplus", "community_net",
+                   "county_visit_share", "primary_visit_share", "effective_reimbursement_rate")
+DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # required, optional
+    "uniform": (("low", "high"), ()),
+    "normal": (("mean", "sd"), ()),
+    "lognormal": (("mean", "sd"), ()),
+    "beta": (("a", "b"), ("low", "high")),
+    "triangular": (("low", "mode", "high"), ()),
+}
+KINDS = ("grid", "oat", "sample")
+_NAME = re.compile(r"^\w[\w.\-]*$")
+
+
+# ---------------------------------------------------------------------------------- schema
+class _SweepTable(Table):
+    name: str = Field(min_length=1)
+    base: str = Field(min_length=1)
+    replications: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, ge=0)
+    chunk_worlds: int = Field(default=10, ge=1)
+    metrics: list[str] = Field(default=list(DEFAULT_METRICS), min_length=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Grid(Table):
+    kind: Literal["grid"]
+    key: str
+    values: list[Any] = Field(min_length=1)
+
+
+class _Oat(Table):
+    kind: Literal["oat"]
+    key: str
+    low: Any
+    high: Any
+
+
+class _Param(Table):
+    key: str
+    distribution: Literal["uniform", "normal", "lognormal", "beta", "triangular"]
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    a: float | None = None
+    b: float | None = None
+    mode: float | None = None
+
+
+class _Sample(Table):
+    kind: Literal["sample"]
+    method: Literal["lhs", "sobol"] = "lhs"
+    n: int = Field(ge=1)
+    params: list[_Param] = Field(min_length=1)
+
+
+class _County(Table):
+    name: str
+    scenario: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class _SweepFile(Table):
+    sweep: _SweepTable
+    vary: list[dict[str, Any]] = Field(default_factory=list)
+    county: list[_County] = Field(default_factory=list)
+
+
+_BLOCKS = {"grid": _Grid, "oat": _Oat, "sample": _Sample}
+
+
+# ---------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Variant:
+    """One design of the sweep: ``params`` are (dotted scenario key, value) overrides."""
+
+    id: str
+    label: str
+    kind: str                                  # base | grid | oat | sample
+    params: tuple[tuple[str, Any], ...] = ()
+    oat: tuple[str, str] | None = None         # (key, "low" | "high") of an OAT variant
+    problems: tuple[Problem, ...] = ()         # why the variant's values do not validate
+
+
+@dataclass(frozen=True)
+class County:
+    """A county of the sweep: its scenario file and overrides on it."""
+
+    name: str
+    scenario: Path
+    overrides: tuple[tuple[str, Any], ...] = ()
+    hash: str = ""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep (what :func:`load_sweep` returns)."""
+
+    name: str
+    file: Path | None
+    replications: int
+    seed: int
+    chunk_worlds: int
+    metrics: tuple[str, ...]
+    variants: tuple[Variant, ...]
+    counties: tuple[County, ...]
+    keys: tuple[str, ...]                      # every varied key, in order of first appearance
+    overrides: tuple[tuple[str, Any], ...] = ()
+    base_values: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def has_oat(self) -> bool:
+        return any(v.kind == "oat" for v in self.variants)
+
+    def overrides_for(self, variant: Variant, county: County) -> dict[str, Any]:
+        """Overrides of one (variant, county) scenario: sweep, then county, then variant."""
+        return dict(self.overrides) | dict(county.overrides) | dict(variant.params)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that decides the results (resume refuses a changed sweep)."""
+        doc = {"seed": self.seed, "replications": self.replications, "chunk": self.chunk_worlds,
+               "overrides": self.overrides, "keys": self.keys,
+               "variants": [(v.id, v.params) for v in self.variants],
+               "counties": [(c.name, c.hash, c.overrides) for c in self.counties]}
+        text = json.dumps(doc, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------- loading
+def load_sweep(source: str | Path) -> Sweep:
+    """Read and validate a sweep file; raise :class:`InputError` listing every problem."""
+    path = Path(source)
+    data, lines = read_toml(path, what="sweep file")
+    lines.update(_param_lines(path.read_text(encoding="utf-8")))
+    file = str(path)
+    problems = ProblemList(title=f"invalid sweep {file}")
+
+    def add(key: str, message: str, hint: str | None = None) -> None:
+        problems.add(key, message, file=file, line=line_of(key, lines), hint=hint)
+
+    try:
+        top = _SweepFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(p for p in problems_from_pydantic(exc, file=file, lines=lines, model=_SweepFile)
+                        if not p.path.startswith("vary["))  # blocks are checked by kind below
+        top = None
+    blocks = _check_blocks(data.get("vary", []), add, file, lines, problems)
+    if top is None:  # the schema failed, so there are problems to raise
+        problems.raise_if_any()
+    folder = path.resolve().parent
+    meta = top.sweep
+    for i, metric in enumerate(meta.metrics):
+        if metric not in BY_KEY:
+            add(f"sweep.metrics[{i}]", f"unknown indicator '{metric}'",
+                did_you_mean(metric, BY_KEY) or "see simulator.indicators")
+    base = _resolve(folder, meta.base)
+    if not base.is_file():
+        add("sweep.base", f"base scenario not found: {base}", "relative paths are taken from the sweep file's folder")
+    counties = _counties(top.county, base, folder, add)
+    problems.raise_if_any()
+
+    from simulator.scenario import load_scenario, scenario_hash
+
+    sweep_overrides = _flat(meta.overrides)
+    loaded = []
+    for i, county in enumerate(counties):
+        where = f"county[{i}]" if top.county else "sweep.base"
+        try:
+            scenario = load_scenario(county.scenario, sweep_overrides | dict(county.overrides))
+        except InputError as exc:
+            problems.extend(_tagged(p, f"{where} ({county.name})") for p in exc.problems)
+            continue
+        loaded.append(scenario)
+        counties[i] = County(county.name, county.scenario, county.overrides, scenario_hash(scenario))
+    problems.raise_if_any()
+    first = loaded[0]
+    dump = first.model_dump(mode="python")
+    for i, block in blocks:
+        for j, key in _block_keys(block):
+            at = f"vary[{i}].params[{j}].key" if j is not None else f"vary[{i}].key"
+            problem = _key_problem(dump, key)
+            if problem:
+                add(at, problem[0], problem[1])
+    replications = meta.replications or first.scenario.replications
+    seed = meta.seed if meta.seed is not None else first.scenario.seed
+    if seed is None:
+        add("sweep.seed", "a sweep needs a seed (common random numbers across variants; resumable runs)",
+            "set [sweep] seed or the base scenario's scenario.seed")
+    problems.raise_if_any()
+
+    variants = _variants([b for _, b in blocks], int(seed), dump)
+    keys = tuple(dict.fromkeys(k for v in variants for k, _ in v.params))
+    where = {key: line_of(f"vary[{i}]", lines) for i, b in reversed(blocks) for _, key in _block_keys(b)}
+    variants = _check_variants(variants, counties[0], sweep_overrides, file, where)
+    return Sweep(name=meta.name, file=path, replications=int(replications), seed=int(seed),
+                 chunk_worlds=meta.chunk_worlds, metrics=tuple(meta.metrics), variants=tuple(variants),
+                 counties=tuple(counties), keys=keys, overrides=tuple(sweep_overrides.items()),
+                 base_values={k: lookup(dump, k) for k in keys})
+
+
+def _check_blocks(raw: Any, add, file: str, lines: dict[str, int],
+                  problems: ProblemList) -> list[tuple[int, Any]]:
+    """Validate each ``[[vary]]`` block by its kind; return (index, block) of the valid ones."""
+    if not isinstance(raw, list):
+        return []  # reported by the schema ("vary" must be an array of tables)
+    blocks = []
+    for i, item in enumerate(raw):
+        at = f"vary[{i}]"
+        if not isinstance(item, dict):
+            add(at, "must be a table [[vary]]")
+            continue
+        kind = item.get("kind")
+        if kind not in _BLOCKS:
+            hint = did_you_mean(str(kind), KINDS) if isinstance(kind, str) else None
+            add(f"{at}.kind", "required key is missing" if kind is None else f"unknown kind {kind!r}",
+                hint or f"one of {', '.join(KINDS)}")
+            continue
+        model = _BLOCKS[kind]
+        try:
+            block = model.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(problems_from_pydantic(exc, file=file, prefix=at, lines=lines, model=model))
+            continue
+        before = len(problems.items)
+        if isinstance(block, _Sample):
+            _check_sample(block, at, add)
+        if len(problems.items) == before:
+            blocks.append((i, block))
+    return blocks
+
+
+def _check_sample(block: _Sample, at: str, add) -> None:
+    if block.method == "sobol" and block.n & (block.n - 1):
+        add(f"{at}.n", f"a Sobol design needs n a power of 2, got {block.n}",
+            f"use {1 << (block.n - 1).bit_length()} or {1 << (block.n.bit_length() - 1)}, or method = \"lhs\"")
+    for j, p in enumerate(block.params):
+        where = f"{at}.params[{j}]"
+        required, optional = DISTRIBUTIONS[p.distribution]
+        given = {k for k in ("low", "high", "mean", "sd", "a", "b", "mode") if getattr(p, k) is not None}
+        for k in required:
+            if k not in given:
+                add(f"{where}.{k}", f"required by the {p.distribution} distribution",
+                    f"{p.distribution} takes {', '.join(required + optional)}")
+        for k in sorted(given - set(required) - set(optional)):
+            add(f"{where}.{k}", f"not a parameter of the {p.distribution} distribution",
+                f"{p.distribution} takes {', '.join(required + optional)}")
+        v = {k: getattr(p, k) for k in given}
+        if not all(math.isfinite(x) for x in v.values()):
+            add(where, "distribution parameters must be finite numbers")
+            continue
+        if p.distribution in ("normal", "lognormal") and v.get("sd", 1.0) <= 0:
+            add(f"{where}.sd", f"must be > 0, got {v['sd']}")
+        if p.distribution == "beta":
+            for k in ("a", "b"):
+                if v.get(k, 1.0) <= 0:
+                    add(f"{where}.{k}", f"must be > 0, got {v[k]}")
+        lo, hi = v.get("low", 0.0 if p.distribution == "beta" else None), v.get("high", 1.0 if p.distribution == "beta" else None)
+        if p.distribution in ("uniform", "beta", "triangular") and lo is not None and hi is not None and lo >= hi:
+            add(f"{where}.high", f"must be above low ({lo}), got {hi}")
+        if p.distribution == "triangular" and {"low", "mode", "high"} <= given and not lo <= v["mode"] <= hi:
+            add(f"{where}.mode", f"must lie in [low, high] = [{lo}, {hi}], got {v['mode']}")
+
+
+def _counties(raw: list[_County], base: Path, folder: Path, add) -> list[County]:
+    if not raw:
+        return [County(base.stem, base)]
+    out, seen = [], set()
+    for i, c in enumerate(raw):
+        if not _NAME.match(c.name):
+            add(f"county[{i}].name", f"{c.name!r} cannot name a folder",
+                "use letters, digits, '_', '-' or '.', starting with a letter or digit")
+        if c.name in seen:
+            add(f"county[{i}].name", f"duplicate county name {c.name!r}")
+        seen.add(c.name)
+        scenario = _resolve(folder, c.scenario) if c.scenario else base
+        if c.scenario and not scenario.is_file():
+            add(f"county[{i}].scenario", f"scenario not found: {scenario}",
+                "relative paths are taken from the sweep file's folder")
+        out.append(County(c.name, scenario, tuple(_flat(c.overrides).items())))
+    return out
+
+
+def _block_keys(block: Any) -> list[tuple[int | None, str]]:
+    if isinstance(block, _Sample):
+        return [(j, p.key) for j, p in enumerate(block.params)]
+    return [(None, block.key)]
+
+
+# ---------------------------------------------------------------------------------- variants
+def _variants(blocks: list[Any], seed: int, dump: dict[str, Any]) -> list[Variant]:
+    made: list[tuple[str, str, tuple, tuple | None]] = []
+    grids = [b for b in blocks if isinstance(b, _Grid)]
+    if grids:
+        for combo in itertools.product(*[b.values for b in grids]):
+            params = tuple((b.key, v) for b, v in zip(grids, combo))
+            made.append(("grid", _label(params), params, None))
+    oats = [b for b in blocks if isinstance(b, _Oat)]
+    if oats:
+        made.append(("base", "base", (), None))
+        for b in oats:
+            made.append(("oat", f"{b.key}=low({_show(b.low)})", ((b.key, b.low),), (b.key, "low")))
+            made.append(("oat", f"{b.key}=high({_show(b.high)})", ((b.key, b.high),), (b.key, "high")))
+    for index, b in enumerate(x for x in blocks if isinstance(x, _Sample)):
+        for params in draw_sample(b, seed, index, dump):
+            made.append(("sample", _label(params), params, None))
+    if not made:
+        made.append(("base", "base", (), None))
+    width = max(4, len(str(len(made) - 1)))
+    return [Variant(f"v{i:0{width}d}", label, kind, params, oat)
+            for i, (kind, label, params, oat) in enumerate(made)]
+
+
+def draw_sample(block: _Sample, seed: int, index: int, dump: Mapping[str, Any]) -> list[tuple]:
+    """The ``n`` parameter sets of a sample block: a seeded LHS or scrambled Sobol design mapped
+    through each distribution's inverse CDF (``ppf``)."""
+    import inspect
+
+    import numpy as np
+    from scipy import stats
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED, index]))
+    engine = qmc.LatinHypercube if block.method == "lhs" else qmc.Sobol
+    kw = {"rng": rng} if "rng" in inspect.signature(engine.__init__).parameters else {"seed": rng}
+    design = engine(d=len(block.params), **kw)
+    u = design.random_base2(int(math.log2(block.n))) if block.method == "sobol" else design.random(block.n)
+    columns = []
+    for j, p in enumerate(block.params):
+        if p.distribution == "uniform":
+            dist = stats.uniform(loc=p.low, scale=p.high - p.low)
+        elif p.distribution == "normal":
+            dist = stats.norm(loc=p.mean, scale=p.sd)
+        elif p.distribution == "lognormal":
+            dist = stats.lognorm(s=p.sd, scale=math.exp(p.mean))
+        elif p.distribution == "beta":
+            lo = 0.0 if p.low is None else p.low
+            hi = 1.0 if p.high is None else p.high
+            dist = stats.beta(p.a, p.b, loc=lo, scale=hi - lo)
+        else:
+            dist = stats.triang(c=(p.mode - p.low) / (p.high - p.low), loc=p.low, scale=p.high - p.low)
+        values = dist.ppf(u[:, j])
+        base = lookup(dump, p.key)
+        if isinstance(base, int) and not isinstance(base, bool):
+            columns.append([int(round(float(x))) for x in values])
+        else:
+            columns.append([float(x) for x in values])
+    return [tuple((p.key, col[i]) for p, col in zip(block.params, columns)) for i in range(block.n)]
+
+
+def _check_variants(variants: list[Variant], county: County, sweep_overrides: dict, file: str,
+                    where: dict[str, int | None]) -> list[Variant]:
+    """Load the base scenario with each variant's values; keep the problems of those that fail.
+
+    A problem with a varied key is reported at the ``[[vary]]`` block that sets it."""
+    from simulator.scenario.load import SET_ORIGIN, load_scenario
+
+    def place(p: Problem) -> Problem:
+        if p.file != SET_ORIGIN:
+            return p
+        key = next((k for k in where if p.path == k or p.path.startswith((k + ".", k + "["))), None)
+        return Problem(p.path, p.message, file=file, line=where.get(key) if key else None, hint=p.hint)
+
+    out = []
+    for v in variants:
+        if not v.params:
+            out.append(v)
+            continue
+        try:
+            load_scenario(county.scenario, sweep_overrides | dict(county.overrides) | dict(v.params))
+        except InputError as exc:
+            v = Variant(v.id, v.label, v.kind, v.params, v.oat, tuple(place(p) for p in exc.problems))
+        out.append(v)
+    return out
+
+
+# ---------------------------------------------------------------------------------- helpers
+def lookup(data: Any, key: str) -> Any:
+    """Value at a dotted path (``a.b[2].c``) of nested dicts/lists; KeyError when absent."""
+    node = data
+    for part in key.split("."):
+        m = re.fullmatch(r"([^\[\]]+)(?:\[(\d+)\])?", part.strip())
+        if m is None or not isinstance(node, Mapping) or m.group(1) not in node:
+            raise KeyError(key)
+        node = node[m.group(1)]
+        if m.group(2) is not None:
+            if not isinstance(node, list) or int(m.group(2)) >= len(node):
+                raise KeyError(key)
+            node = node[int(m.group(2))]
+    return node
+
+
+def _key_problem(dump: Mapping[str, Any], key: str) -> tuple[str, str | None] | None:
+    """Why ``key`` is not a dotted key of the scenario (with a did-you-mean), or None."""
+    node: Any = dump
+    walked = ""
+    for part in key.split("."):
+        m = re.fullmatch(r"([^\[\]]+)(?:\[(\d+)\])?", part.strip())
+        if node is None:
+            return None  # inside an optional table left empty: loading the variant decides
+        if m is None:
+            return f"bad key segment {part!r} in {key!r}", "keys are dotted paths, e.g. budget.risk_reserve"
+        if not isinstance(node, Mapping):
+            return f"{walked} is a value, not a table", None
+        name = m.group(1)
+        if name not in node:
+            where = f"'{walked}'" if walked else "the scenario"
+            return (f"unknown scenario key {key!r} ({name!r} is not in {where})",
+                    did_you_mean(name, [str(k) for k in node]))
+        walked = f"{walked}.{name}" if walked else name
+        node = node[name]
+        if m.group(2) is not None:
+            if not isinstance(node, list) or int(m.group(2)) >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                return f"{walked}[{m.group(2)}] is out of range ({walked} has {size} values)", None
+            node = node[int(m.group(2))]
+    return None
+
+
+def _param_lines(text: str) -> dict[str, int]:
+    """Lines of ``[[vary.params]]`` tables and their keys as ``vary[i].params[j].key``.
+
+    (The generic scanner numbers ``vary.params`` across all blocks, not within each ``[[vary]]``.)
+    """
+    out: dict[str, int] = {}
+    i, j, table = -1, -1, ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if line == "[[vary]]":
+            i, j, table = i + 1, -1, ""
+        elif line == "[[vary.params]]" and i >= 0:
+            j += 1
+            table = f"vary[{i}].params[{j}]"
+            out.setdefault(f"vary[{i}].params", number)
+            out[table] = number
+        elif line.startswith("["):
+            table = ""
+        elif table and "=" in line:
+            out[f"{table}.{line.split('=', 1)[0].strip()}"] = number
+    return out
+
+
+def _flat(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"population": {"size": 1}}`` and ``{"population.size": 1}`` both as dotted keys."""
+    out: dict[str, Any] = {}
+    for k, v in mapping.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and v:
+            out.update(_flat(v, key))
+        else:
+            out[key] = v
+    return out
+
+
+def _resolve(folder: Path, name: str) -> Path:
+    p = Path(name).expanduser()
+    return p if p.is_absolute() else (folder / p).resolve()
+
+
+def _tagged(p: Problem, where: str) -> Problem:
+    return Problem(p.path, f"{p.message} [{where}]", file=p.file, line=p.line, hint=p.hint)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def _label(params: tuple[tuple[str, Any], ...]) -> str:
+    return ", ".join(f"{k}={_show(v)}" for k, v in params)
+
+
+def describe(variant: Variant) -> str:
+    """``v0003 (budget.risk_reserve=0.07)`` for messages."""
+    return f"{variant.id} ({variant.label})"

@@ -1,0 +1,129 @@
+"""A batch's output folder: one partitioned parquet dataset, task markers, the plan.
+
+Layout of ``OUT/``::
+
+    sweep.json                       the plan: sweep fingerprint, seed, variants, counties, tasks
+    variants.csv                     one row per variant: id, kind, label, parameters
+    dataset/variant=v0003/county=county-a/part-c0002.parquet
+                                     worlds rows (one per world × year) of a task
+    tasks/v0003__county-a__c0002.json   marker: the task is complete (part file's sha256, rows)
+    summary.csv, failures.csv, tornado.png   written at the end of a run
+
+A part file is written under a temporary name (a leading ``.``, which dataset readers skip) and
+moved into place with :func:`os.replace`; its marker follows the same way, so a killed batch
+leaves only complete parts with markers, complete parts without markers (re-run on resume, same
+bytes) and temporary files (removed on resume). A marker is trusted only if the part file's
+sha256 still matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import InputError, Problem
+
+PARTITIONS = (("variant", "string"), ("county", "string"))
+
+
+class Store:
+    """The output folder of one batch."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.dataset = self.out / "dataset"
+        self.tasks = self.out / "tasks"
+        self.plan_file = self.out / "sweep.json"
+        self._made: set[Path] = set()
+
+    # -------------------------------------------------------------------------- lifecycle
+    def open(self, plan: dict[str, Any], *, resume: bool) -> set[str]:
+        """Create or reopen the folder for ``plan``; return the ids of tasks already complete.
+
+        Raises :class:`InputError` when the folder holds another batch, or holds this one and
+        ``resume`` is false (nothing is overwritten by accident).
+        """
+        if self.out.exists() and not self.out.is_dir():
+            raise InputError(Problem("--out", f"{self.out} exists and is not a folder"))
+        if self.plan_file.is_file():
+            old = json.loads(self.plan_file.read_text(encoding="utf-8"))
+            if not resume:
+                raise InputError(Problem("--out", f"{self.out} already holds a batch ({old.get('name')})",
+                                         hint="pass --resume to complete it, or choose another --out"))
+            if old.get("fingerprint") != plan["fingerprint"]:
+                raise InputError(Problem("--resume", f"{self.out} holds a different sweep "
+                                         f"(fingerprint {old.get('fingerprint')}, this one {plan['fingerprint']})",
+                                         hint="the sweep file, its scenarios or the seed changed since; "
+                                              "use another --out"))
+        elif self.out.is_dir() and any(self.out.iterdir()) and not resume:
+            raise InputError(Problem("--out", f"{self.out} exists and is not empty",
+                                     hint="choose another --out"))
+        self.tasks.mkdir(parents=True, exist_ok=True)
+        self.dataset.mkdir(parents=True, exist_ok=True)
+        self._clean_temporaries()
+        write_atomic(self.plan_file, (json.dumps(plan, indent=1, ensure_ascii=False, default=repr) + "\n").encode())
+        return self.completed()
+
+    def completed(self) -> set[str]:
+        """Ids of tasks whose marker is there and whose part file matches it."""
+        done = set()
+        for marker in self.tasks.glob("*.json"):
+            try:
+                info = json.loads(marker.read_text(encoding="utf-8"))
+                data = (self.out / info["part"]).read_bytes()
+            except (OSError, ValueError, KeyError):
+                continue
+            if hashlib.sha256(data).hexdigest() == info.get("sha256"):
+                done.add(info["task"])
+        return done
+
+    def _clean_temporaries(self) -> None:
+        for folder in (self.dataset, self.tasks, self.out):
+            for tmp in folder.rglob(".*.tmp-*"):
+                tmp.unlink(missing_ok=True)
+
+    # -------------------------------------------------------------------------- tasks
+    def part_path(self, task: str) -> Path:
+        variant, county, chunk = task.split("/")
+        return self.dataset / f"variant={variant}" / f"county={county}" / f"part-{chunk}.parquet"
+
+    def commit(self, task: str, data: bytes, info: dict[str, Any]) -> None:
+        """Write a task's part file, then its marker, each atomically."""
+        part = self.part_path(task)
+        if part.parent not in self._made:
+            part.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(part.parent)
+        write_atomic(part, data)
+        marker = {"task": task, "part": part.relative_to(self.out).as_posix(),
+                  "sha256": hashlib.sha256(data).hexdigest(), **info}
+        write_atomic(self.tasks / (task.replace("/", "__") + ".json"),
+                     (json.dumps(marker, indent=1) + "\n").encode())
+
+    # -------------------------------------------------------------------------- reading
+    def read(self) -> Any:
+        """The whole dataset as one tidy frame: ``variant``, ``county`` then the part columns,
+        sorted by variant, county, world, year."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        parts = sorted(p for p in self.dataset.rglob("part-*.parquet"))
+        if not parts:
+            return pd.DataFrame(columns=["variant", "county", "world", "year"])
+        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARTITIONS])
+        dataset = ds.dataset(self.dataset, format="parquet",
+                             partitioning=ds.partitioning(schema, flavor="hive"))
+        frame = dataset.to_table().to_pandas()
+        front = [name for name, _ in PARTITIONS]
+        frame = frame[front + [c for c in frame.columns if c not in front]]
+        return frame.sort_values(["variant", "county", "world", "year"], kind="stable").reset_index(drop=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and :func:`os.replace`."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
