@@ -165,8 +165,11 @@ class Results:
                    runtime=summary.get("runtime", {}))
 
 
-def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
-    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`."""
+def from_run(scenario: Any, scenario_hash: str, output: Any, *, flows: bool = True) -> Results:
+    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`.
+
+    ``flows=False`` leaves the flows and referrals frames empty (with their columns).
+    """
     from simulator.engine import EXTRA_COLUMNS, FLOW_FIELDS
 
     n_w, n_y = len(output.worlds), len(output.years)
@@ -180,10 +183,13 @@ def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
     columns["epidemic"] = output.shocks.reshape(-1)
     worlds = pd.DataFrame(columns)
 
+    if not flows:
+        output.flows = output.flows[:0]
+        output.referrals = output.referrals[:0]
     shape = output.flows.shape  # world, year, tier, service, scheme, field
     index = np.indices(shape[:5]).reshape(5, -1)
     flat = output.flows.reshape(-1, shape[5])
-    flows = pd.DataFrame({
+    flow_frame = pd.DataFrame({
         "world": output.worlds[index[0]].astype(np.int64),
         "year": output.years[index[1]].astype(np.int64),
         "tier": pd.Categorical.from_codes(index[2], TIER_NAMES),
@@ -206,7 +212,7 @@ def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
                "episodes_per_second": output.episodes / output.seconds if output.seconds > 0 else 0.0,
                "threads": output.threads}
     return Results(scenario=scenario, scenario_hash=scenario_hash, seed=output.seed, worlds=worlds,
-                   flows=flows, referrals=referrals, runtime=runtime, microdata=output.microdata)
+                   flows=flow_frame, referrals=referrals, runtime=runtime, microdata=output.microdata)
 
 
 def _num(value: Any) -> Any:

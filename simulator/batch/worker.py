@@ -74,7 +74,7 @@ def _run(item: Run) -> list[Outcome]:
     scenario, params = _scenario(item)
     first, stop = item.tasks[0][1], item.tasks[-1][2]
     results = run(scenario, replications=item.replications, seed=item.seed, threads=1,
-                  worlds=range(first, stop))
+                  worlds=range(first, stop), flows=False)
     frame = results.worlds
     seconds = float(results.runtime.get("seconds", 0.0))
     episodes = float(results.runtime.get("episodes", 0.0))
