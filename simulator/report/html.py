@@ -1,0 +1,184 @@
+"""``report.html``: one self-contained page (inline CSS, figures as base64 PNG data URIs, no scripts,
+no links), readable offline and shareable as a single file.
+
+Sections: identity (scenario, seed, mcsim version, scenario hash), key settings, a plain-language
+reading (:mod:`.narrative`), every indicator in year 1 and the last year (mean and the range of 90%
+of worlds), the risk block, and the figures (:mod:`.figures`).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from simulator._version import __version__
+from simulator.indicators import INDICATORS
+from simulator.report.labels import Labels
+
+if TYPE_CHECKING:
+    from simulator.results import Results
+
+#: page words: key -> (zh, en)
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("医共体医保总额付费模拟报告", "Global-budget simulation report"),
+    "scenario": ("情景", "Scenario"), "seed": ("随机种子", "Seed"), "version": ("mcsim 版本", "mcsim version"),
+    "hash": ("情景哈希", "Scenario hash"), "settings": ("主要设置", "Key settings"),
+    "population": ("参保人口规模", "Population size"), "from_file": ("来自文件", "from file"),
+    "years": ("模拟年份", "Years"), "replications": ("模拟世界数", "Replications (worlds)"),
+    "budget_method": ("预算方法", "Budget method"), "rules": ("结算规则", "Settlement rules"),
+    "drg_mode": ("DRG 点值模式", "DRG mode"), "outside_charged": ("县外费用计入总额", "Out-of-county spending charged"),
+    "reasonable": ("合理超支认定", "Reasonable overspend"), "carry_over": ("结余结转次年", "Surplus carried over"),
+    "reading": ("结果解读", "What the results say"), "indicators": ("指标汇总", "Indicators"),
+    "indicator": ("指标", "Indicator"), "unit": ("单位", "Unit"), "key": ("代码", "Key"),
+    "mean_range": ("{year}年 均值 [90%区间]", "{year}: mean [90% of worlds]"),
+    "risk": ("风险", "Risk"), "year": ("年份", "Year"),
+    "prob_overspend": ("超支概率", "Probability of overspend"),
+    "overspend_var95": ("基金额外支出 VaR95", "Fund extra outlay VaR95"),
+    "overspend_cvar95": ("基金额外支出 CVaR95", "Fund extra outlay CVaR95"),
+    "figures": ("图表", "Figures"), "yes": ("是", "yes"), "no": ("否", "no"),
+    "withhold": ("质量保证金", "withhold"), "surplus": ("结余留用", "surplus kept"),
+    "overspend": ("基金分担超支", "overspend paid by fund"),
+    "income": ("以收定支", "income (以收定支)"), "history": ("历史支出", "history"),
+    "fixed": ("固定点值", "fixed"), "floating": ("浮动点值(点数法)", "floating (点数法)"),
+    "all": ("全部超支", "all overspend"), "exogenous": ("仅外生冲击(疫情)", "exogenous shocks only"),
+    "risk_note": ("额外支出 = max(0, 基金实际拨付 − 预算)。", "Extra outlay = max(0, fund payout − budget)."),
+}
+
+CAPTIONS: dict[str, tuple[str, str]] = {
+    "fan_chart": ("各年结余、预算与基金支出、结算结果:中位数及50%/90%模拟世界区间。",
+                  "Balance, budget vs fund spending, and settlement over the years: median with the "
+                  "bands holding 50% and 90% of worlds."),
+    "balance_rate_histogram": ("首年结余率分布及结算分段(绿色:结余留用比例;红色:基金分担比例)。",
+                               "Year-1 balance rate across worlds over the settlement bands (green: share "
+                               "of a surplus kept; red: share of an overspend the fund pays)."),
+    "fund_waterfall": ("首年基金资金流:预算、按机构层级与支付方式的基金支出、结算调整与实际拨付。",
+                       "Year-1 fund money: budget, claims by tier and payment method, settlement "
+                       "adjustments and the fund payout."),
+    "tier_flows": ("首年就诊与住院在各级机构的分布,及转诊流向。",
+                   "Where visits and admissions go by tier in year 1, and referral flows."),
+    "assessment_targets": ("考核指标与目标:均值及90%区间,黄色为部分得分区间。",
+                           "Assessment indicators against targets: mean and 90% range; yellow is the "
+                           "partial-credit band."),
+}
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","PingFang SC",
+"Microsoft YaHei","Helvetica Neue",Arial,sans-serif;margin:2em auto;max-width:1150px;color:#222;
+line-height:1.5;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:2px solid #2c7fb8;padding-bottom:.2em;
+margin-top:1.6em}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#eef4fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+code{font-size:.9em;color:#555}figure{margin:1.2em 0}img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9em;color:#444}ul.reading li{margin:.3em 0}.meta td:first-child{font-weight:bold}
+"""
+
+
+def _t(labels: Labels, key: str, **fmt: Any) -> str:
+    zh, en = TEXT[key]
+    return (zh if labels.zh else en).format(**fmt)
+
+
+def _rows(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in pairs)
+
+
+def _bands(bands: Any, attr: str) -> str:
+    parts, lower = [], 0.0
+    for band in bands:
+        upper = "∞" if math.isinf(band.upto) else f"{band.upto:.0%}"
+        parts.append(f"{lower:.0%}–{upper}: {getattr(band, attr):.0%}")
+        lower = band.upto
+    return "; ".join(parts)
+
+
+def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
+    """The key-settings table: (setting, value) pairs."""
+    from simulator.report.money import settlement_rules
+
+    s = results.scenario
+    rules, _ = settlement_rules(results)
+    yes_no = {True: _t(labels, "yes"), False: _t(labels, "no")}
+    n_worlds = int(results.worlds["world"].nunique())
+    years = sorted(int(y) for y in results.worlds["year"].unique())
+    size = f"{s.population.size:,}" if s.population.source == "synthetic" else \
+        f"{_t(labels, 'from_file')}: {s.population.file}"
+    return [
+        (_t(labels, "population"), size),
+        (_t(labels, "years"), f"{years[0]}–{years[-1]} ({len(years)})"),
+        (_t(labels, "replications"), f"{n_worlds:,}"),
+        (_t(labels, "budget_method"), _t(labels, s.budget.method) if s.budget.method in TEXT else s.budget.method),
+        (_t(labels, "rules"), f"{rules.name} — {_t(labels, 'withhold')} {rules.withhold_rate:.0%}; "
+                              f"{_t(labels, 'surplus')} [{_bands(rules.surplus.bands, 'retain')}]; "
+                              f"{_t(labels, 'overspend')} [{_bands(rules.overspend.bands, 'fund_share')}]"),
+        (_t(labels, "drg_mode"), f"{_t(labels, s.payment.drg.mode)} ({s.payment.drg.point_value:g})"),
+        (_t(labels, "outside_charged"), yes_no[bool(s.budget.outside_charged)]),
+        (_t(labels, "reasonable"), _t(labels, s.settlement.reasonable)),
+        (_t(labels, "carry_over"), yes_no[bool(s.settlement.carry_over)]),
+    ]
+
+
+def indicator_table(results: "Results", labels: Labels) -> str:
+    """Every indicator: label, key, unit, year-1 and last-year mean with the 90% range of worlds."""
+    summary = results.summary().set_index(["indicator", "year"])
+    years = sorted(int(y) for y in results.worlds["year"].unique())
+    shown = sorted({years[0], years[-1]})
+    head = "".join(f"<th>{escape(_t(labels, 'mean_range', year=y))}</th>" for y in shown)
+    rows = []
+    for ind in INDICATORS:
+        cells = []
+        for year in shown:
+            r = summary.loc[(ind.key, year)]
+            cells.append(f"<td class=num>{labels.value(ind.key, r['mean'])} "
+                         f"[{labels.value(ind.key, r['p05'])}, {labels.value(ind.key, r['p95'])}]</td>")
+        rows.append(f"<tr><td>{escape(labels.indicator(ind.key))}</td><td><code>{ind.key}</code></td>"
+                    f"<td>{escape(labels.unit(ind.key))}</td>{''.join(cells)}</tr>")
+    return (f"<table><tr><th>{_t(labels, 'indicator')}</th><th>{_t(labels, 'key')}</th>"
+            f"<th>{_t(labels, 'unit')}</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def risk_table(results: "Results", labels: Labels) -> str:
+    risk = results.risk()
+    head = "".join(f"<th>{escape(_t(labels, k))}</th>" for k in
+                   ("year", "prob_overspend", "overspend_var95", "overspend_cvar95"))
+    rows = "".join(f"<tr><td>{int(r.year)}</td><td class=num>{r.prob_overspend:.1%}</td>"
+                   f"<td class=num>{escape(labels.money(r.overspend_var95))}</td>"
+                   f"<td class=num>{escape(labels.money(r.overspend_cvar95))}</td></tr>"
+                   for r in risk.itertuples())
+    return f"<table><tr>{head}</tr>{rows}</table><p>{escape(_t(labels, 'risk_note'))}</p>"
+
+
+def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str:
+    """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order)."""
+    from simulator.report.narrative import reading
+
+    labels = Labels(lang)
+    s = results.scenario.scenario
+    meta = [(_t(labels, "scenario"), s.name), (_t(labels, "seed"), str(results.seed)),
+            (_t(labels, "version"), __version__), (_t(labels, "hash"), results.scenario_hash)]
+    items = "".join(f"<li>{escape(line)}</li>" for line in reading(results, lang))
+    blocks = []
+    for name, data in figures.items():
+        caption = CAPTIONS.get(name, (name, name))[0 if labels.zh else 1]
+        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        blocks.append(f'<figure id="fig-{escape(name)}"><img src="{uri}" alt="{escape(caption)}">'
+                      f"<figcaption>{escape(caption)}</figcaption></figure>")
+    title = f"{_t(labels, 'title')} — {s.name}"
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if labels.zh else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(s.description)}</p>" if getattr(s, "description", "") else "",
+        f'<table class="meta">{_rows(meta)}</table>',
+        f"<h2>{_t(labels, 'settings')}</h2><table>{_rows(settings_rows(results, labels))}</table>",
+        f'<h2>{_t(labels, "reading")}</h2><ul class="reading">{items}</ul>',
+        f"<h2>{_t(labels, 'indicators')}</h2>{indicator_table(results, labels)}",
+        f"<h2>{_t(labels, 'risk')}</h2>{risk_table(results, labels)}",
+        f"<h2>{_t(labels, 'figures')}</h2>{''.join(blocks)}",
+        "</body></html>",
+    ]) + "\n"
