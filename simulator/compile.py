@@ -53,6 +53,7 @@ class ModelArrays(NamedTuple):
     b_distance_per_10km: np.ndarray
     b_quality: np.ndarray
     b_signed_primary: np.ndarray
+    b_capable: np.ndarray         # float64[model] bonus of tiers able to treat the severity
     village_distance: np.ndarray  # float64[village, 6] km from the village to each tier
     # referral
     upward_in_county: bool
@@ -170,6 +171,7 @@ def compile_scenario(s: Scenario, casemix: CaseMix | None = None,
         b_distance_per_10km=f64([c.b_distance_per_10km for c in choice]),
         b_quality=f64([c.b_quality for c in choice]),
         b_signed_primary=f64([c.b_signed_primary for c in choice]),
+        b_capable=f64([c.b_capable for c in choice]),
         village_distance=np.ascontiguousarray(village_distance, dtype=np.float64),
         upward_in_county=bool(s.referral.upward_in_county),
         agreement_share=float(s.referral.agreement_share),

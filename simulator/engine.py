@@ -35,7 +35,7 @@ from simulator.errors import InputError, Problem
 from simulator.kernels.world import empty_outputs, microdata_buffers, simulate_year
 from simulator.measures import care_indicators, marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
-from simulator.population import Population, project_population, read_population, synthesize_population
+from simulator.population import Population, _project_step, read_population, synthesize_population
 from simulator.scenario.rules import resolve_settlement
 from simulator.scenario.schema import Scenario
 
@@ -139,7 +139,9 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     group_codes = _group_codes(s) if fraction > 0 else []
 
     for y in range(n_y + 1):  # y = 0 is the base year
-        pop = project_population(base_pop, s.population, y, seed)
+        # year y extends year y - 1 by one projection step (the steps project_population takes
+        # from the base), so the years cost O(years), not O(years²); identical populations
+        pop = base_pop if y == 0 else _project_step(pop, s.population, y, base_pop.size, int(seed))
         person = _person_arrays(pop)
         shock = np.zeros(n_w, dtype=bool)
         if y > 0:

@@ -3,9 +3,12 @@
 Utility of tier t for a person (DESIGN 2, "Pathway")::
 
     U_t = asc_t + shift_t + b_oop · E[OOP_t] / 1000 + b_distance · distance_t / 10
-          + b_quality · quality_t + b_signed · signed · primary_t
+          + b_quality · quality_t + b_signed · signed · primary_t [+ b_capable · capable_t]
 
-over the tiers able to take the episode (enabled; for admissions, capability > 0). E[OOP_t]
+over the tiers able to take the episode (enabled; for admissions, capability > 0). For
+admissions, ``capable_t`` = 1 where the tier's capability covers the case's severity (an
+mcsim extension, 0 by default: patients who know they are seriously ill go where they can be
+treated), so admission probabilities are tabulated per severity as well. E[OOP_t]
 applies the benefit rules to the tier's mean cost (deductible per admission; the yearly
 outpatient deductible spread over the scheme's mean yearly visits). Persons are grouped in
 choice cells (village, scheme, signed) — and age band for admissions, whose expected cost
@@ -22,6 +25,7 @@ from simulator.kernels.jit import jit
 
 OUT_MODEL = 0
 IN_MODEL = 1
+SEVERITIES = 4  # case severity levels 1-4
 
 
 @jit
@@ -55,9 +59,12 @@ def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
                 oop_in[s, a, t] = total
 
 
-@jit(inline=True)  # takes the whole model: a call would incref/decref every field (~1 µs)
-def logit_cdf(m, model, available, oop, distance, quality, asc_shift, signed, out):
-    """Fill ``out[:6]`` with the cumulative choice probabilities of one cell (0 where unavailable)."""
+@jit
+def logit_cdf(m, model, available, oop, distance, quality, asc_shift, signed, severity, out):
+    """Fill ``out[:6]`` with the cumulative choice probabilities of one cell (0 where unavailable).
+
+    ``severity`` > 0 (admissions) adds ``b_capable`` to the tiers whose capability covers it.
+    """
     best = -np.inf
     util = np.empty(6)
     for t in range(6):
@@ -68,6 +75,8 @@ def logit_cdf(m, model, available, oop, distance, quality, asc_shift, signed, ou
                  + m.b_distance_per_10km[model] * distance[t] / 10.0
                  + m.b_quality[model] * quality[t]
                  + m.b_signed_primary[model] * signed * primary)
+            if severity > 0 and m.capability[t] >= severity:
+                u += m.b_capable[model]
             util[t] = u
             if u > best:
                 best = u
@@ -86,8 +95,8 @@ def logit_cdf(m, model, available, oop, distance, quality, asc_shift, signed, ou
 def choice_tables(m, cost_factor, quality, asc_shift, out_cdf, chronic_cdf, in_cdf):
     """Fill the choice CDF tables of one world-year.
 
-    ``out_cdf[cell, t]`` and ``chronic_cdf[cell, t]`` for visits, ``in_cdf[cell, a, t]`` for
-    admissions; cells as :func:`cell_index`.
+    ``out_cdf[cell, t]`` and ``chronic_cdf[cell, t]`` for visits, ``in_cdf[cell, a, k, t]`` for
+    admissions of age band a and severity k + 1; cells as :func:`cell_index`.
     """
     n_age = m.group_share.shape[0]
     oop_out = np.empty((2, 6))
@@ -105,9 +114,11 @@ def choice_tables(m, cost_factor, quality, asc_shift, out_cdf, chronic_cdf, in_c
         for s in range(2):
             for signed in range(2):
                 c = cell_index(v, s, signed)
-                logit_cdf(m, OUT_MODEL, visit_ok, oop_out[s], distance, quality, asc_shift, signed, out_cdf[c])
-                logit_cdf(m, OUT_MODEL, visit_ok, oop_chr[s], distance, quality, asc_shift, signed,
+                logit_cdf(m, OUT_MODEL, visit_ok, oop_out[s], distance, quality, asc_shift, signed, 0,
+                          out_cdf[c])
+                logit_cdf(m, OUT_MODEL, visit_ok, oop_chr[s], distance, quality, asc_shift, signed, 0,
                           chronic_cdf[c])
                 for a in range(n_age):
-                    logit_cdf(m, IN_MODEL, admit_ok, oop_in[s, a], distance, quality, asc_shift, signed,
-                              in_cdf[c, a])
+                    for k in range(SEVERITIES):
+                        logit_cdf(m, IN_MODEL, admit_ok, oop_in[s, a], distance, quality, asc_shift, signed,
+                                  k + 1, in_cdf[c, a, k])

@@ -255,13 +255,13 @@ def _fund(in_scope, fund_share, scheme, tier, cost, deductible, cap_left):
 def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible, method,
               in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals,
               person, micro, counter, elapsed):
-    """Simulate one admission episode (first contact by ``in_cdf[row]``); return the fund cap
+    """Simulate one admission episode (first contact by ``in_cdf[row + severity - 1]``); return the fund cap
     left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``; ``elapsed``
     is the share of the world-year's persons already simulated (for the bed reserve)."""
     cost_cv = par[P_COST_CV]
     group = rng.categorical(st, group_cdf, age, group_cdf.shape[1])
     severity = grp[group, G_SEVERITY]
-    first = rng.categorical(st, in_cdf, row, 6)
+    first = rng.categorical(st, in_cdf, row + int(severity) - 1, 6)  # rows by severity 1-4
     tier = first
     referred = False
     if tiers[first, T_CAPABILITY] < severity:

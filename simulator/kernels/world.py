@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.constants import N_QUANTITIES
 from simulator.kernels import rng
-from simulator.kernels.choice import cell_index, choice_tables
+from simulator.kernels.choice import SEVERITIES, cell_index, choice_tables
 from simulator.constants import CHRONIC, OUTPATIENT
 from simulator.kernels.episodes import (
     ADMISSION_LAWS, CHRONIC_LAW, N_LAWS, admission, capitation_year, fill_laws, law_row, visits_year,
@@ -58,9 +58,9 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         rng.seed_stream(st, seed, world_offset + w, year, 0)
         out_cdf = np.empty((n_cells, 6))
         chronic_cdf = np.empty((n_cells, 6))
-        in_cdf = np.empty((n_cells, n_age, 6))
+        in_cdf = np.empty((n_cells, n_age, SEVERITIES, 6))
         choice_tables(m, cost_factor[w], quality[w], asc_shift[w], out_cdf, chronic_cdf, in_cdf)
-        in_rows = in_cdf.reshape((n_cells * n_age, 6))
+        in_rows = in_cdf.reshape((n_cells * n_age * SEVERITIES, 6))
         laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
         fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
                   demand_factor[w], laws)
@@ -118,7 +118,7 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             cap_left = in_cap[sc]
             for _ in range(n):
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
-                                     method, in_rows, cell * n_age + a, sc, a, sg, cost_w, used, cap_left,
+                                     method, in_rows, (cell * n_age + a) * SEVERITIES, sc, a, sg, cost_w, used, cap_left,
                                      flows_w, referrals_w, person, micro_w, counter, k / n_people)
 
 

@@ -192,6 +192,10 @@ class ChoiceParams(Table):
     b_distance_per_10km: float
     b_quality: float
     b_signed_primary: float = Field(description="Bonus at primary tiers for signed persons.")
+    b_capable: float = Field(
+        default=0.0, description="Admissions only: bonus of tiers able to treat the case's severity "
+                                 "(patients who know they are seriously ill go where they can be treated; "
+                                 "0 = first contact ignores severity).")
 
 
 class ChoiceTable(Table):

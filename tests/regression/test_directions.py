@@ -99,3 +99,11 @@ def test_higher_financing_raises_balance() -> None:
     rich = run("budget.per_capita_financing={resident=1200.0, employee=2000.0}")
     assert mean(rich, "balance") > mean(base, "balance")
     np.testing.assert_allclose(rich.worlds["fund_spending"], base.worlds["fund_spending"])
+
+
+def test_severity_aware_first_contact_cuts_referring_stays() -> None:
+    blind = run("choice.inpatient.b_capable=0.0")
+    aware = run("choice.inpatient.b_capable=3.0")
+    up = lambda r: r.referrals[(r.referrals.from_tier == "township")  # noqa: E731
+                               & r.referrals.to_tier.isin(["county", "outside_agreement", "outside_other"])]
+    assert up(aware)["count"].sum() < 0.7 * up(blind)["count"].sum()
