@@ -1,0 +1,1 @@
+"""mcsim benchmark suite (not tests: never collected by pytest). Entry point: ``benchmarks/run.py``."""
