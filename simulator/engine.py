@@ -32,7 +32,9 @@ import numpy as np
 from simulator.compile import ModelArrays, compile_scenario, village_distances
 from simulator.constants import N_TIERS, Q_COST, Q_DAYS, Q_EPISODES, Q_FUND, Q_OOP
 from simulator.errors import InputError, Problem
-from simulator.kernels.world import empty_outputs, microdata_buffers, simulate_year
+from simulator.kernels.world import (
+    choice_table_arrays, choice_table_rows, empty_outputs, microdata_buffers, simulate_year,
+)
 from simulator.measures import care_indicators, marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
 from simulator.population import Population, _project_step, read_population, synthesize_population
@@ -150,11 +152,14 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
         cost_factor = np.full((n_w, N_TIERS), (1.0 + dyn.cost_inflation) ** y)
         cost_factor[:, :4] *= (1.0 - state.effort)[:, None]
         flows, referrals = empty_outputs(n_w)
+        tables = _ChoiceTables(model)
         for lo in range(0, n_w, step):
             hi = min(lo + step, n_w)
             micro, micro_n = microdata_buffers(hi - lo, pop.size, fraction if y > 0 else 0.0)
+            out_t, chronic_t, in_t, table_of = tables.get(cost_factor[lo:hi], state.quality[lo:hi],
+                                                          state.asc_shift[lo:hi])
             simulate_year(model, *person, seed, y, w0 + lo, demand[lo:hi], cost_factor[lo:hi],
-                          state.quality[lo:hi], state.asc_shift[lo:hi], flows[lo:hi], referrals[lo:hi],
+                          out_t, chronic_t, in_t, table_of, flows[lo:hi], referrals[lo:hi],
                           fraction if y > 0 else 0.0, micro, micro_n)
             if fraction > 0 and y > 0:
                 from simulator.microdata import microdata_frame
@@ -200,6 +205,34 @@ def _group_codes(s: Scenario) -> list[str]:
 
     cm = load_casemix(s.casemix.file or s.casemix.source, base_dir=None, age_bands=s.population.age_bands)
     return [str(c) for c in cm.codes]
+
+
+class _ChoiceTables:
+    """Choice tables of one year, computed once per distinct world state.
+
+    A world's first-contact probabilities depend on its unit costs, tier quality and choice
+    constants. Worlds that agree on all three (all of them, unless dynamics set them apart)
+    share one set of tables; the last block's tables are reused when the next block's states
+    are the same.
+    """
+
+    def __init__(self, model: ModelArrays) -> None:
+        self.model = model
+        self.key: bytes | None = None
+        self.tables: tuple[np.ndarray, ...] = ()
+
+    def get(self, cost_factor: np.ndarray, quality: np.ndarray, asc_shift: np.ndarray):
+        rows = np.ascontiguousarray(np.concatenate([cost_factor, quality, asc_shift], axis=1))
+        states, table_of = np.unique(rows, axis=0, return_inverse=True)
+        key = states.tobytes()
+        if key != self.key:
+            n = N_TIERS
+            out_t, chronic_t, in_t = choice_table_arrays(self.model, len(states))
+            choice_table_rows(self.model, np.ascontiguousarray(states[:, :n]),
+                              np.ascontiguousarray(states[:, n:2 * n]), np.ascontiguousarray(states[:, 2 * n:]),
+                              out_t, chronic_t, in_t)
+            self.key, self.tables = key, (out_t, chronic_t, in_t)
+        return (*self.tables, np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64))
 
 
 def _threads(threads: int | None) -> int:

@@ -60,23 +60,22 @@ def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
 
 
 @jit
-def logit_cdf(m, model, available, oop, distance, quality, asc_shift, signed, severity, out):
+def logit_cdf(asc, b_oop, b_distance, b_quality, b_signed, b_capable, capability, available, oop,
+              distance, quality, asc_shift, signed, severity, util, out):
     """Fill ``out[:6]`` with the cumulative choice probabilities of one cell (0 where unavailable).
 
-    ``severity`` > 0 (admissions) adds ``b_capable`` to the tiers whose capability covers it.
+    Takes plain arrays and scalars (one model's ``asc`` row and coefficients), not the model
+    tuple: numba reference-counts every array taken out of a tuple on each call. ``severity`` > 0
+    (admissions) adds ``b_capable`` to the tiers whose capability covers it; ``util`` is scratch.
     """
     best = -np.inf
-    util = np.empty(6)
     for t in range(6):
         if available[t]:
             primary = 1.0 if t <= 2 else 0.0
-            u = (m.asc[model, t] + asc_shift[t]
-                 + m.b_oop_per_1000[model] * oop[t] / 1000.0
-                 + m.b_distance_per_10km[model] * distance[t] / 10.0
-                 + m.b_quality[model] * quality[t]
-                 + m.b_signed_primary[model] * signed * primary)
-            if severity > 0 and m.capability[t] >= severity:
-                u += m.b_capable[model]
+            u = (asc[t] + asc_shift[t] + b_oop * oop[t] / 1000.0 + b_distance * distance[t] / 10.0
+                 + b_quality * quality[t] + b_signed * signed * primary)
+            if severity > 0 and capability[t] >= severity:
+                u += b_capable
             util[t] = u
             if u > best:
                 best = u
@@ -108,17 +107,22 @@ def choice_tables(m, cost_factor, quality, asc_shift, out_cdf, chronic_cdf, in_c
     for t in range(6):
         visit_ok[t] = m.enabled[t]
         admit_ok[t] = m.capability[t] > 0
-    n_villages = m.village_distance.shape[0]
-    for v in range(n_villages):
-        distance = m.village_distance[v]
+    asc, capability, dist = m.asc, m.capability, m.village_distance
+    b_oop, b_dist, b_q = m.b_oop_per_1000, m.b_distance_per_10km, m.b_quality
+    b_signed, b_capable = m.b_signed_primary, m.b_capable
+    util = np.empty(6)
+    o, i = OUT_MODEL, IN_MODEL
+    for v in range(dist.shape[0]):
+        distance = dist[v]
         for s in range(2):
             for signed in range(2):
                 c = cell_index(v, s, signed)
-                logit_cdf(m, OUT_MODEL, visit_ok, oop_out[s], distance, quality, asc_shift, signed, 0,
-                          out_cdf[c])
-                logit_cdf(m, OUT_MODEL, visit_ok, oop_chr[s], distance, quality, asc_shift, signed, 0,
-                          chronic_cdf[c])
+                logit_cdf(asc[o], b_oop[o], b_dist[o], b_q[o], b_signed[o], b_capable[o], capability, visit_ok,
+                          oop_out[s], distance, quality, asc_shift, signed, 0, util, out_cdf[c])
+                logit_cdf(asc[o], b_oop[o], b_dist[o], b_q[o], b_signed[o], b_capable[o], capability, visit_ok,
+                          oop_chr[s], distance, quality, asc_shift, signed, 0, util, chronic_cdf[c])
                 for a in range(n_age):
                     for k in range(SEVERITIES):
-                        logit_cdf(m, IN_MODEL, admit_ok, oop_in[s, a], distance, quality, asc_shift, signed,
-                                  k + 1, in_cdf[c, a, k])
+                        logit_cdf(asc[i], b_oop[i], b_dist[i], b_q[i], b_signed[i], b_capable[i], capability,
+                                  admit_ok, oop_in[s, a], distance, quality, asc_shift, signed, k + 1, util,
+                                  in_cdf[c, a, k])

@@ -27,8 +27,8 @@ SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visi
 
 @jit(parallel=True)
 def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_offset,
-                  demand_factor, cost_factor, quality, asc_shift, flows, referrals,
-                  micro_fraction, micro, micro_n):
+                  demand_factor, cost_factor, out_tables, chronic_tables, in_tables, table_of,
+                  flows, referrals, micro_fraction, micro, micro_n):
     """Simulate one year of every person in each of ``flows.shape[0]`` worlds.
 
     Parameters
@@ -40,8 +40,9 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     world_offset : global index of the first world of this block
     demand_factor : float64[world] multiplier on every rate (trend × epidemic shock)
     cost_factor : float64[world, 6] multiplier on unit costs (inflation × cost control)
-    quality : float64[world, 6] tier quality of the year
-    asc_shift : float64[world, 6] added to both choice models' constants
+    out_tables, chronic_tables, in_tables : choice CDF tables from :func:`choice_table_rows`, one
+        per distinct world state (worlds whose costs, quality and constants agree share one)
+    table_of : int64[world] which table each world uses
     flows : float64[world, 6, 4, 2, Q] zeroed; filled with the year's flows
     referrals : float64[world, 6, 6] zeroed; filled with transfers from -> to
     micro_fraction : share of person-years whose episodes are recorded as microdata (0 = none);
@@ -51,16 +52,13 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     """
     n_worlds = flows.shape[0]
     n_people = age.shape[0]
-    n_cells = m.village_distance.shape[0] * 4
     n_age = m.group_share.shape[0]
     for w in prange(n_worlds):
         st = np.empty(4, dtype=np.uint64)
         rng.seed_stream(st, seed, world_offset + w, year, 0)
-        out_cdf = np.empty((n_cells, 6))
-        chronic_cdf = np.empty((n_cells, 6))
-        in_cdf = np.empty((n_cells, n_age, SEVERITIES, 6))
-        choice_tables(m, cost_factor[w], quality[w], asc_shift[w], out_cdf, chronic_cdf, in_cdf)
-        in_rows = in_cdf.reshape((n_cells * n_age * SEVERITIES, 6))
+        out_cdf = out_tables[table_of[w]]
+        chronic_cdf = chronic_tables[table_of[w]]
+        in_rows = in_tables[table_of[w]]
         laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
         fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
                   demand_factor[w], laws)
@@ -120,6 +118,27 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
                                      method, in_rows, (cell * n_age + a) * SEVERITIES, sc, a, sg, cost_w, used, cap_left,
                                      flows_w, referrals_w, person, micro_w, counter, k / n_people)
+
+
+@jit(parallel=True)
+def choice_table_rows(m, cost_factor, quality, asc_shift, out_tables, chronic_tables, in_tables):
+    """Fill the choice tables of each distinct world state u (rows of the three inputs).
+
+    ``out_tables``/``chronic_tables``: float64[U, cells, 6]; ``in_tables``: float64[U, cells ×
+    age bands × severities, 6] (rows as the admission kernel indexes them).
+    """
+    n_cells = out_tables.shape[1]
+    n_age = m.group_share.shape[0]
+    for u in prange(cost_factor.shape[0]):
+        in_cdf = in_tables[u].reshape((n_cells, n_age, SEVERITIES, 6))
+        choice_tables(m, cost_factor[u], quality[u], asc_shift[u], out_tables[u], chronic_tables[u], in_cdf)
+
+
+def choice_table_arrays(m, n_states: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Empty choice tables for ``n_states`` distinct world states."""
+    n_cells = m.village_distance.shape[0] * 4
+    rows = n_cells * m.group_share.shape[0] * SEVERITIES
+    return (np.empty((n_states, n_cells, 6)), np.empty((n_states, n_cells, 6)), np.empty((n_states, rows, 6)))
 
 
 def empty_outputs(n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
