@@ -33,7 +33,7 @@ SIZES = {
               "scale_years": [1, 2, 4], "scale_base": {"people": 25_000, "worlds": 4, "years": 1},
               "scale_repeats": 2, "rss_people": 1000, "settle_rows": 200_000, "help_repeats": 3, "warm_starts": 1},
     "default": {"draw_people": 12_000, "small": (50_000, 16, 1, 5), "large": (450_000, 8, 1, 3),
-                "numpy": (450_000, 16, 1), "scale_people": [50_000, 100_000, 200_000, 400_000],
+                "numpy": (450_000, 32, 1), "scale_people": [50_000, 100_000, 200_000, 400_000],
                 "scale_worlds": [4, 8, 16, 32], "scale_years": [1, 2, 4, 8],
                 "scale_base": {"people": 50_000, "worlds": 4, "years": 1}, "scale_repeats": 3,
                 "rss_people": 2000, "settle_rows": 1_000_000, "help_repeats": 5, "warm_starts": 3},
