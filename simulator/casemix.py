@@ -20,6 +20,8 @@ reported at once, with file, column and CSV line (header = line 1) or parquet ro
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -125,6 +127,32 @@ def load_casemix(source: str, *, base_dir: Path | None = None, age_bands: Sequen
         non-numeric cells, severity outside 1-4, non-positive weight / cost / LOS, flags not 0/1,
         duplicate group codes, share columns not summing to 1.
     """
+    if not source.startswith("builtin:"):
+        path = Path(source)
+        if not path.is_absolute() and base_dir is not None:
+            path = Path(base_dir) / path
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        if stat is not None and path.is_file():
+            return _load_file_cached(str(path), stat.st_mtime_ns, stat.st_size, tuple(age_bands), key)
+        return _load(source, base_dir, tuple(age_bands), key)
+    return _load_builtin_cached(source, tuple(age_bands), key)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_builtin_cached(source: str, age_bands: tuple[str, ...], key: str) -> CaseMix:
+    return _load(source, None, age_bands, key)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_file_cached(path: str, mtime_ns: int, size: int, age_bands: tuple[str, ...], key: str) -> CaseMix:
+    """A case-mix file, parsed once per (path, modification time, size): CaseMix is immutable."""
+    return _load(path, None, age_bands, key)
+
+
+def _load(source: str, base_dir: Path | None, age_bands: tuple[str, ...], key: str) -> CaseMix:
     problems = ProblemList(title="invalid case mix")
     if source.startswith("builtin:"):
         name = source.removeprefix("builtin:")

@@ -8,6 +8,7 @@ known, what was expected and, for unknown keys, the nearest valid key. The CLI t
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,7 +160,28 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str,
     """Read a TOML file; return its data and key lines, or raise :class:`InputError`.
 
     Non-UTF-8 bytes, syntax errors and duplicate keys become problems naming the file and line.
+    Parsed files are remembered by (path, modification time, size) — batches load the same
+    scenario and rule files thousands of times — and every caller gets its own copy.
     """
+    import copy
+
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
+        return _read_toml(path, what)
+    data, lines = _read_toml_cached(str(path), stat.st_mtime_ns, stat.st_size, what)
+    return copy.deepcopy(data), dict(lines)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_toml_cached(path: str, mtime_ns: int, size: int, what: str) -> tuple[dict[str, Any], dict[str, int]]:
+    return _read_toml(Path(path), what)
+
+
+def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
     import tomllib
 
     path = Path(path)

@@ -52,6 +52,7 @@ class BatchOutcome:
     tornado: Path | None = None
     wall_seconds: float = 0.0
     sim_seconds: float = 0.0         # Σ Results.runtime["seconds"] of this run's tasks
+    task_seconds: float = 0.0        # Σ the tasks' work in the workers (scenario build + run())
     workers: int = 0
 
     @property
@@ -159,6 +160,7 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
                                                       "episodes": o.episodes})
                         outcome.ran += 1
                         outcome.sim_seconds += o.seconds
+                        outcome.task_seconds += o.task_seconds
                     advance(1)
     outcome.wall_seconds = time.perf_counter() - started
     outcome.failures.sort(key=lambda f: f.task)

@@ -33,6 +33,7 @@ class Outcome:
     data: bytes | None = None       # the part file, when the task succeeded
     rows: int = 0
     seconds: float = 0.0            # simulation time (Results.runtime["seconds"], pro rata)
+    task_seconds: float = 0.0       # the task's work in the worker: scenario build + run(), pro rata
     episodes: float = 0.0
     error: str | None = None        # why it failed
     input_error: bool = False       # the failure is a bad input value (exit code 2), not a bug
@@ -71,10 +72,12 @@ def run_bundle(bundle: list[Run]) -> list[Outcome]:
 def _run(item: Run) -> list[Outcome]:
     from simulator.api import run
 
+    begun = time.perf_counter()
     scenario, params = _scenario(item)
     first, stop = item.tasks[0][1], item.tasks[-1][2]
     results = run(scenario, replications=item.replications, seed=item.seed, threads=1,
                   worlds=range(first, stop), flows=False)
+    work = time.perf_counter() - begun
     frame = results.worlds
     seconds = float(results.runtime.get("seconds", 0.0))
     episodes = float(results.runtime.get("episodes", 0.0))
@@ -84,7 +87,7 @@ def _run(item: Run) -> list[Outcome]:
         rows = (world >= lo) & (world < hi)
         share = (hi - lo) / (stop - first)
         outcomes.append(Outcome(task, encode(frame[rows], item.columns, params), int(rows.sum()),
-                                seconds * share, episodes * share))
+                                seconds * share, work * share, episodes * share))
     return outcomes
 
 
