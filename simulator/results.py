@@ -224,7 +224,11 @@ def _num(value: Any) -> Any:
 
 
 def _replace_dir(new: Path, target: Path) -> None:
-    """Move the finished folder ``new`` to ``target``, replacing an existing one."""
+    """Move the finished folder ``new`` to ``target``, replacing an existing one.
+
+    ``mkdtemp`` makes a private (0700) folder; the results folder gets the usual 0755 first.
+    """
+    os.chmod(new, 0o755)
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
