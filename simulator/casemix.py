@@ -230,12 +230,7 @@ def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
                      hint="1 = treatable at township, 4 = only at tertiary hospitals")
         out["severity"] = np.where(bad | outside, 0, values).astype(np.int64)
 
-    for column in ("post_acute", "long_stay", "base_group"):
-        if column in table.columns:
-            flags, bad = table.flags(column)
-            table.report(problems, column, bad,
-                         lambda r, c=column: f"must be 0 or 1 (got {table.shown(c, r)})")
-            out[column] = flags
+    table.flag_columns(problems, ("post_acute", "long_stay", "base_group"), out)
 
     share = np.zeros((table.n_rows, len(age_bands)), dtype=np.float64)
     for j, band in enumerate(age_bands):

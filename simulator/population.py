@@ -365,12 +365,7 @@ def read_population(path: str | Path, *, age_bands: Sequence[str],
             table.report(problems, column, bad, lambda r, c=column: f"unknown value {table.shown(c, r)}",
                          hint=f"use one of {allowed} or its index 0-{len(labels) - 1}")
             out[column] = codes
-    for column in ("hypertension", "diabetes", "signed"):
-        if column in table.columns:
-            flags, bad = table.flags(column)
-            table.report(problems, column, bad,
-                         lambda r, c=column: f"must be 0 or 1 (got {table.shown(c, r)})")
-            out[column] = flags
+    table.flag_columns(problems, ("hypertension", "diabetes", "signed"), out)
     for column in ("village", "township"):
         if column in table.columns:
             values, bad = table.numbers(column)

@@ -125,6 +125,15 @@ class Table:
         bad = np.array([t not in _TRUE and t not in _FALSE for t in text] + [True], dtype=bool)
         return true[index], bad[index]
 
+    def flag_columns(self, problems: ProblemList, columns: Sequence[str], out: dict) -> None:
+        """Read each present 0/1 column of ``columns`` into ``out``, reporting bad cells."""
+        for column in columns:
+            if column in self.columns:
+                flags, bad = self.flags(column)
+                self.report(problems, column, bad,
+                            lambda r, c=column: f"must be 0 or 1 (got {self.shown(c, r)})")
+                out[column] = flags
+
     def codes(self, column: str, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Column as int64 codes: a label from ``labels`` or its 0-based index; else bad (-1)."""
         raw = self.columns[column]

@@ -9,19 +9,15 @@ import pandas as pd
 
 
 def _fmt(value: Any) -> str:
+    """A table cell: numbers as the report formats them, missing values as a dash."""
+    from simulator.report.labels import number
+
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        a = abs(value)
-        if a >= 1000:
-            return f"{value:,.0f}"
-        if a >= 10:
-            return f"{value:.1f}"
-        if a >= 1:
-            return f"{value:.3f}"
-        return f"{value:.4f}"
+        return number(value)
     return str(value)
 
 
