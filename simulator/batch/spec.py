@@ -72,18 +72,12 @@ from pydantic import Field, ValidationError
 
 from simulator.errors import (InputError, Problem, ProblemList, did_you_mean, line_of,
                               problems_from_pydantic, read_toml)
+from simulator.batch.sampling import DISTRIBUTIONS, check_sample, draw_sample
 from simulator.indicators import BY_KEY
 from simulator.scenario.fields import Table
 
 DEFAULT_METRICS = ("balance_rate", "fund_spending", "retained_surplus", "community_net",
                    "county_visit_share", "primary_visit_share", "effective_reimbursement_rate")
-DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # required, optional
-    "uniform": (("low", "high"), ()),
-    "normal": (("mean", "sd"), ()),
-    "lognormal": (("mean", "sd"), ()),
-    "beta": (("a", "b"), ("low", "high")),
-    "triangular": (("low", "mode", "high"), ()),
-}
 KINDS = ("grid", "oat", "sample")
 _NAME = re.compile(r"^\w[\w.\-]*$")
 
@@ -300,42 +294,10 @@ def _check_blocks(raw: Any, add, file: str, lines: dict[str, int],
             continue
         before = len(problems.items)
         if isinstance(block, _Sample):
-            _check_sample(block, at, add)
+            check_sample(block, at, add)
         if len(problems.items) == before:
             blocks.append((i, block))
     return blocks
-
-
-def _check_sample(block: _Sample, at: str, add) -> None:
-    if block.method == "sobol" and block.n & (block.n - 1):
-        add(f"{at}.n", f"a Sobol design needs n a power of 2, got {block.n}",
-            f"use {1 << (block.n - 1).bit_length()} or {1 << (block.n.bit_length() - 1)}, or method = \"lhs\"")
-    for j, p in enumerate(block.params):
-        where = f"{at}.params[{j}]"
-        required, optional = DISTRIBUTIONS[p.distribution]
-        given = {k for k in ("low", "high", "mean", "sd", "a", "b", "mode") if getattr(p, k) is not None}
-        for k in required:
-            if k not in given:
-                add(f"{where}.{k}", f"required by the {p.distribution} distribution",
-                    f"{p.distribution} takes {', '.join(required + optional)}")
-        for k in sorted(given - set(required) - set(optional)):
-            add(f"{where}.{k}", f"not a parameter of the {p.distribution} distribution",
-                f"{p.distribution} takes {', '.join(required + optional)}")
-        v = {k: getattr(p, k) for k in given}
-        if not all(math.isfinite(x) for x in v.values()):
-            add(where, "distribution parameters must be finite numbers")
-            continue
-        if p.distribution in ("normal", "lognormal") and v.get("sd", 1.0) <= 0:
-            add(f"{where}.sd", f"must be > 0, got {v['sd']}")
-        if p.distribution == "beta":
-            for k in ("a", "b"):
-                if v.get(k, 1.0) <= 0:
-                    add(f"{where}.{k}", f"must be > 0, got {v[k]}")
-        lo, hi = v.get("low", 0.0 if p.distribution == "beta" else None), v.get("high", 1.0 if p.distribution == "beta" else None)
-        if p.distribution in ("uniform", "beta", "triangular") and lo is not None and hi is not None and lo >= hi:
-            add(f"{where}.high", f"must be above low ({lo}), got {hi}")
-        if p.distribution == "triangular" and {"low", "mode", "high"} <= given and not lo <= v["mode"] <= hi:
-            add(f"{where}.mode", f"must lie in [low, high] = [{lo}, {hi}], got {v['mode']}")
 
 
 def _counties(raw: list[_County], base: Path, folder: Path, add) -> list[County]:
@@ -385,43 +347,6 @@ def _variants(blocks: list[Any], seed: int, dump: dict[str, Any]) -> list[Varian
     width = max(4, len(str(len(made) - 1)))
     return [Variant(f"v{i:0{width}d}", label, kind, params, oat)
             for i, (kind, label, params, oat) in enumerate(made)]
-
-
-def draw_sample(block: _Sample, seed: int, index: int, dump: Mapping[str, Any]) -> list[tuple]:
-    """The ``n`` parameter sets of a sample block: a seeded LHS or scrambled Sobol design mapped
-    through each distribution's inverse CDF (``ppf``)."""
-    import inspect
-
-    import numpy as np
-    from scipy import stats
-    from scipy.stats import qmc
-
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED, index]))
-    engine = qmc.LatinHypercube if block.method == "lhs" else qmc.Sobol
-    kw = {"rng": rng} if "rng" in inspect.signature(engine.__init__).parameters else {"seed": rng}
-    design = engine(d=len(block.params), **kw)
-    u = design.random_base2(int(math.log2(block.n))) if block.method == "sobol" else design.random(block.n)
-    columns = []
-    for j, p in enumerate(block.params):
-        if p.distribution == "uniform":
-            dist = stats.uniform(loc=p.low, scale=p.high - p.low)
-        elif p.distribution == "normal":
-            dist = stats.norm(loc=p.mean, scale=p.sd)
-        elif p.distribution == "lognormal":
-            dist = stats.lognorm(s=p.sd, scale=math.exp(p.mean))
-        elif p.distribution == "beta":
-            lo = 0.0 if p.low is None else p.low
-            hi = 1.0 if p.high is None else p.high
-            dist = stats.beta(p.a, p.b, loc=lo, scale=hi - lo)
-        else:
-            dist = stats.triang(c=(p.mode - p.low) / (p.high - p.low), loc=p.low, scale=p.high - p.low)
-        values = dist.ppf(u[:, j])
-        base = lookup(dump, p.key)
-        if isinstance(base, int) and not isinstance(base, bool):
-            columns.append([int(round(float(x))) for x in values])
-        else:
-            columns.append([float(x) for x in values])
-    return [tuple((p.key, col[i]) for p, col in zip(block.params, columns)) for i in range(block.n)]
 
 
 def _check_variants(variants: list[Variant], county: County, sweep_overrides: dict, file: str,
