@@ -23,7 +23,6 @@ import json
 import os
 from typing import Any
 
-import numpy as np
 
 from benchmarks.common import REFERENCE, child
 

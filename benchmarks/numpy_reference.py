@@ -29,7 +29,6 @@ Child process (for timing and peak memory):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 

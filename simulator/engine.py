@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -37,9 +37,12 @@ from simulator.kernels.world import (
 )
 from simulator.measures import care_indicators, marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
-from simulator.population import Population, _project_step, read_population, synthesize_population
+from simulator.population import Population, project_step, read_population, synthesize_population
 from simulator.scenario.rules import resolve_settlement
 from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: quantities kept per [world, year, tier, service, scheme] for flows.parquet
 FLOW_FIELDS = ("episodes", "cost", "fund", "oop", "days", "payment")
@@ -140,10 +143,10 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     dropped = 0
     group_codes = _group_codes(s) if fraction > 0 else []
 
+    pop = base_pop
     for y in range(n_y + 1):  # y = 0 is the base year
-        # year y extends year y - 1 by one projection step (the steps project_population takes
-        # from the base), so the years cost O(years), not O(years²); identical populations
-        pop = base_pop if y == 0 else _project_step(pop, s.population, y, base_pop.size, int(seed))
+        if y > 0:  # one projection step a year: the populations project_population would give
+            pop = project_step(pop, s.population, y, base_pop.size, int(seed))
         person = _person_arrays(pop)
         shock = np.zeros(n_w, dtype=bool)
         if y > 0:

@@ -277,11 +277,15 @@ def project_population(base: Population, params: Any, year_index: int, seed: int
         raise ValueError(f"year_index must be >= 0, got {year_index}")
     population = base
     for k in range(1, year_index + 1):
-        population = _project_step(population, params, k, base.size, int(seed))
+        population = project_step(population, params, k, base.size, int(seed))
     return population
 
 
-def _project_step(pop: Population, params: Any, k: int, base_size: int, seed: int) -> Population:
+def project_step(pop: Population, params: Any, k: int, base_size: int, seed: int) -> Population:
+    """Year ``k`` from year ``k − 1`` (one step of :func:`project_population`, same streams).
+
+    The engine steps year by year with it, so projecting Y years costs O(Y), not O(Y²).
+    """
     rngs = [np.random.default_rng(s)
             for s in np.random.SeedSequence([seed, PROJECTION_TAG, k]).spawn(12)]
     target = int(round(base_size * (1.0 + float(params.growth_rate)) ** k))

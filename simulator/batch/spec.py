@@ -62,7 +62,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +71,7 @@ from pydantic import Field, ValidationError
 
 from simulator.errors import (InputError, Problem, ProblemList, did_you_mean, line_of,
                               problems_from_pydantic, read_toml)
-from simulator.batch.sampling import DISTRIBUTIONS, check_sample, draw_sample
+from simulator.batch.sampling import check_sample, draw_sample
 from simulator.indicators import BY_KEY
 from simulator.scenario.fields import Table
 
