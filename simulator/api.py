@@ -50,6 +50,10 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     if n < 1:
         raise InputError(Problem("replications", f"must be >= 1, got {n}"))
     seed = resolve_seed(scenario.scenario.seed if seed is None else seed)
+    # the scenario as run: its resolved seed and world count go into every output
+    # (scenario.resolved.toml reruns to the same results; the hash covers them)
+    scenario = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(
+        update={"seed": seed, "replications": n})})
     span = worlds if worlds is not None else range(n)
     total = len(span) * (scenario.scenario.years + 1)
     if progress is True:
