@@ -27,6 +27,9 @@ SCHEME_LABELS_ZH: tuple[str, ...] = ("城乡居民医保", "职工医保")
 N_SCHEMES = len(SCHEME_NAMES)
 RESIDENT, EMPLOYEE = range(N_SCHEMES)
 
+#: most age bands a scenario may have (the kernels' count-law table is sized for it)
+MAX_AGE_BANDS = 32
+
 PAYMENT_METHODS: tuple[str, ...] = ("ffs", "drg", "per_diem", "capitation")
 FFS, DRG, PER_DIEM, CAPITATION = range(len(PAYMENT_METHODS))
 

@@ -10,8 +10,9 @@ Dynamics (all neutral by default; formulas are assumptions documented here):
   DRG point value) are nominal and do not follow.
 * ``utilisation_trend`` u: every demand rate × (1 + u)^y.
 * ``epidemic``: each world-year a shock with ``probability`` raises demand by ``uplift``;
-  with ``settlement.reasonable = "exogenous"`` only the shock's extra spending,
-  S × uplift / (1 + uplift), is reasonable (shareable) overspend.
+  with ``settlement.reasonable = "exogenous"`` only the shock's extra spending is reasonable
+  (shareable) overspend: uplift / (1 + uplift) of the demand-elastic spending (S less the
+  floating DRG pool, which a shock does not raise).
 * ``investment_share`` k: with ``carry_over`` the community invests k × retained surplus in
   primary care; primary tiers' quality rises by ``quality_per_million`` per million yuan (≤ 1).
 * ``cost_control_elasticity`` e: next year's in-county unit costs × (1 − e × m), m the marginal
@@ -312,10 +313,19 @@ def _settle_year(s: Scenario, model: ModelArrays, rules, indicators_spec, state:
                   fund_outside=fund_outside, reasonable_overspend=np.zeros(n_w))
     score = assessment_score(values, indicators_spec, rules.assessment.full_score) if indicators_spec \
         else np.full(n_w, float(rules.assessment.full_score))
+    if np.any(~(budget > 0)):
+        raise InputError(Problem("budget", f"the {b.method} method gave a budget <= 0 in year {y} "
+                                 "(settlement needs B > 0)",
+                                 hint="check budget.per_capita_financing, community_share and the base year"))
     reasonable = None
     if s.settlement.reasonable == "exogenous":
+        # only the demand-elastic part of S grows with a shock: a floating DRG pool does not
         uplift = s.dynamics.epidemic.uplift
-        reasonable = np.where(shock, spending * uplift / (1.0 + uplift), 0.0)
+        elastic = spending
+        if drg.mode == "floating":
+            charged = np.where(fund_all > 0, spending / np.where(fund_all > 0, fund_all, 1.0), 0.0)
+            elastic = np.maximum(spending - values["drg_fund_payment"] * charged, 0.0)
+        reasonable = np.where(shock, elastic * uplift / (1.0 + uplift), 0.0)
         values["reasonable_overspend"] = reasonable
     outcome = settle(rules, budget, spending, score, reasonable)
     values.update(outcome.to_dict())

@@ -28,8 +28,13 @@ Formulas (DESIGN 2):
   year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线) charges a referred patient only
   the difference of deductibles. Post-acute cases treated at the county hospital or outside
   are sent down to the township with probability ``down_referral_share`` for the
-  ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``). Long-stay
-  groups cost per day of stay. The inpatient fund payment is capped per person-year (封顶线).
+  ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``, priced at
+  township per-day cost; the acute stay's cost shrinks by the share of days moved). It is paid
+  per diem where the township's long-stay method is per_diem and fee-for-service otherwise (a
+  DRG case payment for a recovery stay is not modelled). The referring stay of an upward
+  referral is paid fee-for-service and takes beds even when the tier is full (stabilisation).
+  Long-stay groups cost per day of stay. The inpatient fund payment is capped per person-year
+  (封顶线).
 * Payment per admission: FFS pays the fund share; DRG pays ``100 × weight × tier coefficient``
   points (coefficient 1 for 基础病组 at in-county tiers when ``base_groups_uniform``), valued
   later at the year's point value, minus the patient's OOP — or, for outliers (cost above
@@ -42,7 +47,7 @@ from __future__ import annotations
 import math
 
 from simulator.constants import (
-    CAPITATION, CHRONIC, COUNTY, DRG, INPATIENT, LONG_STAY, PER_DIEM, Q_COST, Q_DAYS,
+    CAPITATION, CHRONIC, COUNTY, DRG, INPATIENT, LONG_STAY, MAX_AGE_BANDS, PER_DIEM, Q_COST, Q_DAYS,
     Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_WEIGHT, TOWNSHIP,
 )
 from simulator.kernels import rng
@@ -57,7 +62,6 @@ from simulator.kernels.layout import (
 )
 
 #: count-law table layout: visits by (age, scheme, chronic), then admissions, then chronic care
-MAX_AGE_BANDS = 32
 ADMISSION_LAWS = MAX_AGE_BANDS * 4
 CHRONIC_LAW = 2 * ADMISSION_LAWS
 N_LAWS = CHRONIC_LAW + 1
@@ -102,13 +106,14 @@ def record_micro(micro, counter, person, tier, service, group, visits, days, cos
 @jit
 def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, deductible, limit,
                 in_scope, fund_share, method, cost_cv, counts, costs, sum_sigma2, flows,
-                person, micro, counter):
+                person, micro, counter, signed):
     """Allocate ``n_visits`` over tiers by ``cdf[row]``, price them, apply yearly deductible and limit.
 
     ``benefit`` is 0 (outpatient) or 2 (chronic); ``service`` the flows service index.
     ``counts``/``costs`` are scratch float64[6]; ``sum_sigma2[n]`` is the log-variance of the
-    sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except at capitation tiers,
-    where the visit itself brings no fund payment. ``person`` >= 0 records the visits in the
+    sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except a signed patient's
+    visits at capitation tiers, which the yearly capitation covers (按人头 pays per signed
+    chronic patient; unsigned patients' visits there are paid fee-for-service). ``person`` >= 0 records the visits in the
     microdata buffer ``micro`` (row count in ``counter[0]``).
     """
     for t in range(6):
@@ -141,7 +146,7 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
             flows[t, service, scheme, Q_COST] += costs[t]
             flows[t, service, scheme, Q_FUND] += fund
             flows[t, service, scheme, Q_OOP] += costs[t] - fund
-            if method[service, t] != CAPITATION:
+            if method[service, t] != CAPITATION or signed == 0:
                 flows[t, service, scheme, Q_DIRECT] += fund
             if person >= 0:
                 record_micro(micro, counter, person, t, service, -1, counts[t], 0.0, costs[t],
@@ -273,8 +278,7 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
         target = next_capable(st, tiers, par, tier, max(severity, tiers[tier, T_CAPABILITY] + 1.0))
         if target == tier:
             break
-        referrals[tier, target] += 1.0  # diverted for lack of beds
-        tier = target
+        tier = target  # diverted for lack of beds: never admitted at the full tier
         days = _stay_days(st, grp, tiers, par, group, tier)
     ded_paid_first = 0.0
     if referred:  # the referring stay: stabilisation, then transfer (paid fee-for-service)
@@ -300,14 +304,15 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
         if (recovery < 1.0 or days - recovery < 1.0
                 or not _has_room(tiers, par, used, TOWNSHIP, recovery, True, elapsed)):
             recovery = 0.0
+    stay = days
     days -= recovery
     long_stay = grp[group, G_LONG_STAY] > 0.0
     service = LONG_STAY if long_stay else INPATIENT
     mean_cost = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
     if long_stay:  # cost follows the days of a long stay
         cost = rng.lognormal_mean_cv(st, mean_cost / (grp[group, G_LOS] * tiers[tier, T_LOS]) * days, cost_cv)
-    else:
-        cost = rng.lognormal_mean_cv(st, mean_cost, cost_cv)
+    else:  # days moved down for recovery are no longer spent (or costed) at the acute tier
+        cost = rng.lognormal_mean_cv(st, mean_cost * (days / stay), cost_cv)
     ded = in_deductible[scheme, tier]
     if referred and par[P_CONTINUATION] > 0.0:
         ded = max(0.0, ded - ded_paid_first)

@@ -103,13 +103,13 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             if n > 0:
                 visits_year(st, n, out_cdf, cell, unit_out, sc, OUTPATIENT, 0, out_deductible[sc],
                             out_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
-                            sum_sigma2, flows_w, person, micro_w, counter)
+                            sum_sigma2, flows_w, person, micro_w, counter, sg)
             if ch == 1:
                 n = rng.count_inverse(st, laws, CHRONIC_LAW)
                 if n > 0:
                     visits_year(st, n, chronic_cdf, cell, unit_chronic, sc, CHRONIC, 2, 0.0,
                                 chronic_limit[sc], in_scope, fund_share, method, cost_cv, counts, costs,
-                                sum_sigma2, flows_w, person, micro_w, counter)
+                                sum_sigma2, flows_w, person, micro_w, counter, sg)
                 if sg == 1:
                     capitation_year(chronic_cdf, cell, sc, method, capitation, flows_w)
             n = rng.count_inverse(st, laws, ADMISSION_LAWS + row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simulator.constants import N_TIERS, TIER_NAMES
+from simulator.constants import MAX_AGE_BANDS, N_TIERS, TIER_NAMES
 from simulator.errors import InputError, Problem
 from simulator.scenario.schema import Scenario
 
@@ -63,6 +63,8 @@ def _check_age_vectors(s: Scenario) -> list[Problem]:
     pop = s.population
     n = len(pop.age_bands)
     out = []
+    if n > MAX_AGE_BANDS:
+        out.append(Problem("population.age_bands", f"at most {MAX_AGE_BANDS} age bands, got {n}"))
     if len(set(pop.age_bands)) != n:
         out.append(Problem("population.age_bands", "age band labels must be distinct"))
     vectors = {
@@ -115,6 +117,11 @@ def _check_payment(s: Scenario) -> list[Problem]:
 def _check_budget(s: Scenario) -> list[Problem]:
     b = s.budget
     out = []
+    if b.method == "income":  # settlement needs a budget B > 0 (spec/settlement.md)
+        if b.community_share <= 0:
+            out.append(Problem("budget.community_share", "must be > 0: the income method would give no budget"))
+        if b.per_capita_financing.resident <= 0 and b.per_capita_financing.employee <= 0:
+            out.append(Problem("budget.per_capita_financing", "some financing must be > 0: no budget otherwise"))
     for scheme in ("resident", "employee"):
         carve_out = getattr(b.serious_illness_share, scheme)
         if b.risk_reserve + carve_out >= 1.0:

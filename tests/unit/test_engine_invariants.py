@@ -103,3 +103,46 @@ def test_spec_reference_scenario_runs_unchanged(spec_reference_path) -> None:
     s = load_scenario(spec_reference_path, ["population.size=3000", "scenario.years=1"])
     r = simulator.run(s, replications=2, seed=1)
     assert len(r.worlds) == 2
+
+
+def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:
+    import pandas as pd
+
+    n = 200
+    extra = np.zeros(n)
+    extra[:5] = 1e6  # 2.5% of worlds pay a million beyond the budget
+    worlds = pd.DataFrame({"world": np.arange(n), "year": 2026, "budget": 1e8,
+                           "fund_payout": 1e8 + extra, "fund_spending": 1e8 + extra})
+    risk = simulator.Results(scenario=None, scenario_hash="", seed=0, worlds=worlds,
+                             flows=pd.DataFrame(), referrals=pd.DataFrame()).risk()
+    assert risk["overspend_var95"].iloc[0] == 0.0
+    assert risk["overspend_cvar95"].iloc[0] == pytest.approx(5e5)  # worst 10 worlds: 5 x 1e6 / 10
+    assert risk["prob_overspend"].iloc[0] == pytest.approx(0.025)
+
+
+def test_capitation_covers_signed_patients_only() -> None:
+    """按人头 pays per signed chronic patient; unsigned patients' visits there are paid per visit."""
+    from simulator.engine import load_population
+    from simulator.population import project_step
+
+    cap_tiers = ["village", "township", "subcenter"]
+
+    def run_with(rate):
+        r = simulator.run(REFERENCE, overrides=SMALL + [f"population.signing_rate={rate}",
+                                                       f"population.signing_rate_chronic={rate}"],
+                          replications=2, seed=8)
+        f = r.flows[(r.flows.service == "chronic") & r.flows.tier.isin(cap_tiers)]
+        return r, f.groupby("year")[["fund", "payment"]].sum() / 2  # per world
+
+    _, unsigned = run_with(0.0)
+    assert (unsigned["fund"] > 0).all()
+    np.testing.assert_allclose(unsigned["payment"], unsigned["fund"], rtol=1e-12)  # fee-for-service
+
+    r, signed = run_with(1.0)
+    s = r.scenario
+    pop = load_population(s, r.seed)
+    expected = []
+    for y in range(1, s.scenario.years + 1):
+        pop = project_step(pop, s.population, y, s.population.size, r.seed)
+        expected.append(s.payment.capitation.per_signed_chronic_patient * float((pop.chronic & pop.signed).sum()))
+    np.testing.assert_allclose(signed["payment"].to_numpy(), expected, rtol=1e-9)

@@ -47,7 +47,7 @@ def aggregated(n_people, seed, out):
         total = 0.0
         if n > 0:
             visits_year(st, n, CDF, 0, UNIT, 0, 0, 0, 0.0, 1e18, in_scope, fund_share, method, CV,
-                        counts, costs, sig, flows, -1, micro, counter)
+                        counts, costs, sig, flows, -1, micro, counter, 1)
             for t in range(6):
                 total += costs[t]
         out[i] = total
