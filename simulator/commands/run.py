@@ -16,7 +16,8 @@ from simulator.commands.options import set_option
 @set_option
 @click.option("--replications", "-n", type=int, default=None, help="Worlds to simulate (default: the scenario's).")
 @click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's, else fresh; recorded).")
-@click.option("--threads", "-t", type=int, default=None, help="Threads (default: all cores; NUMBA_NUM_THREADS caps it).")
+@click.option("--threads", "-t", type=int, default=None,
+              help="Threads (default: all cores; NUMBA_NUM_THREADS caps it).")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or closing summary on stderr.")
 def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], replications: int | None,

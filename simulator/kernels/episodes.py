@@ -25,8 +25,8 @@ Formulas (DESIGN 2):
   else to the next capable tier; out of county to an agreement hospital with probability
   ``agreement_share``. A full tier (bed-days used up; self-referred patients may not use the
   reserved share, 预留床位 for family-doctor referrals, which is released in step with the
-  year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线) charges a referred patient only
-  the difference of deductibles. Post-acute cases treated at the county hospital or outside
+  year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线)
+  charges a referred patient only the difference of deductibles. Post-acute cases treated at the county hospital or outside
   are sent down to the township with probability ``down_referral_share`` for the
   ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``, priced at
   township per-day cost; the acute stay's cost shrinks by the share of days moved). It is paid
@@ -113,8 +113,9 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
     ``counts``/``costs`` are scratch float64[6]; ``sum_sigma2[n]`` is the log-variance of the
     sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except a signed patient's
     visits at capitation tiers, which the yearly capitation covers (按人头 pays per signed
-    chronic patient; unsigned patients' visits there are paid fee-for-service). ``person`` >= 0 records the visits in the
-    microdata buffer ``micro`` (row count in ``counter[0]``).
+    chronic patient; unsigned patients' visits there are paid fee-for-service).
+    ``person`` >= 0 records the visits in the microdata buffer ``micro`` (row count in
+    ``counter[0]``).
     """
     for t in range(6):
         counts[t] = 0.0

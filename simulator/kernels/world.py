@@ -116,8 +116,8 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             cap_left = in_cap[sc]
             for _ in range(n):
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
-                                     method, in_rows, (cell * n_age + a) * SEVERITIES, sc, a, sg, cost_w, used, cap_left,
-                                     flows_w, referrals_w, person, micro_w, counter, k / n_people)
+                                     method, in_rows, (cell * n_age + a) * SEVERITIES, sc, a, sg, cost_w, used,
+                                     cap_left, flows_w, referrals_w, person, micro_w, counter, k / n_people)
 
 
 @jit(parallel=True)
