@@ -26,8 +26,9 @@ Formulas (DESIGN 2):
   ``agreement_share``. A full tier (bed-days used up; self-referred patients may not use the
   reserved share, 预留床位 for family-doctor referrals, which is released in step with the
   year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线)
-  charges a referred patient only the difference of deductibles. Post-acute cases treated at the county hospital or outside
-  are sent down to the township with probability ``down_referral_share`` for the
+  charges a referred patient only the difference of deductibles. Post-acute cases treated at
+  the county hospital or outside are sent down to the township with probability
+  ``down_referral_share`` for the
   ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``, priced at
   township per-day cost; the acute stay's cost shrinks by the share of days moved). It is paid
   per diem where the township's long-stay method is per_diem and fee-for-service otherwise (a
