@@ -124,30 +124,32 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
     for _ in range(n_visits):
         counts[rng.categorical(st, cdf, row, 6)] += 1.0
     in_scope_total = 0.0
+    fund_before = 0.0  # Σ fund_share × in-scope cost, before the deductible and the limit
     for t in range(6):
         n = counts[t]
         if n > 0.0:
             k = int(n)
             sigma2 = sum_sigma2[k] if k < sum_sigma2.shape[0] else math.log1p(cost_cv * cost_cv / n)
-            costs[t] = n * unit_cost[t] * math.exp(math.sqrt(sigma2) * rng.normal(st) - 0.5 * sigma2)
-            in_scope_total += in_scope[scheme, benefit, t] * costs[t]
+            cost = n * unit_cost[t] * math.exp(math.sqrt(sigma2) * rng.normal(st) - 0.5 * sigma2)
+            costs[t] = cost
+            covered = in_scope[scheme, benefit, t] * cost
+            in_scope_total += covered
+            fund_before += fund_share[scheme, benefit, t] * covered
     above = 0.0
     if in_scope_total > 0.0:
         above = max(0.0, 1.0 - deductible / in_scope_total)
-    fund_total = 0.0
+    # the deductible scales every tier alike, then the yearly limit does
+    factor = above
+    if fund_before * above > limit:
+        factor = limit / fund_before
     for t in range(6):
         if counts[t] > 0.0:
-            fund_total += fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * costs[t] * above
-    scale = 1.0
-    if fund_total > limit:
-        scale = limit / fund_total
-    for t in range(6):
-        if counts[t] > 0.0:
-            fund = fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * costs[t] * above * scale
+            cost = costs[t]
+            fund = fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * cost * factor
             flows[t, service, scheme, Q_EPISODES] += counts[t]
-            flows[t, service, scheme, Q_COST] += costs[t]
+            flows[t, service, scheme, Q_COST] += cost
             flows[t, service, scheme, Q_FUND] += fund
-            flows[t, service, scheme, Q_OOP] += costs[t] - fund
+            flows[t, service, scheme, Q_OOP] += cost - fund
             if method[service, t] != CAPITATION or signed == 0:
                 flows[t, service, scheme, Q_DIRECT] += fund
             if person >= 0:
