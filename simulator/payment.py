@@ -19,19 +19,9 @@ Provider margin by tier = fund payment + patient OOP − cost (yuan).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from simulator.constants import Q_COST, Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_OOP, Q_POINTS
-
-
-@dataclass(frozen=True)
-class DrgYear:
-    """DRG outcome of one year, per world: point value (yuan/point) and pool (yuan)."""
-
-    point_value: np.ndarray
-    pool: np.ndarray
 
 
 def drg_totals(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

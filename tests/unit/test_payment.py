@@ -1,0 +1,64 @@
+"""Provider payment from flows: DRG point value (fixed and floating), payments per cell, margins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.constants import (
+    INPATIENT, N_QUANTITIES, OUTPATIENT, Q_COST, Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_OOP, Q_POINTS,
+)
+from simulator.payment import (
+    drg_payments_at, drg_totals, floating_point_value, payments, provider_margin,
+)
+
+
+@pytest.fixture
+def flows() -> np.ndarray:
+    """Two worlds; DRG cases at the county (tier 3) and outside (tier 4), FFS visits at the township."""
+    f = np.zeros((2, 6, 4, 2, N_QUANTITIES))
+    f[:, 3, INPATIENT, 0, Q_POINTS] = [10_000.0, 12_000.0]     # points of non-outlier cases
+    f[:, 3, INPATIENT, 0, Q_DRG_OOP] = [150_000.0, 160_000.0]  # their patients' OOP, yuan
+    f[:, 4, INPATIENT, 0, Q_POINTS] = [2_000.0, 1_000.0]
+    f[:, 4, INPATIENT, 0, Q_DRG_OOP] = [60_000.0, 30_000.0]
+    f[:, 3, INPATIENT, 0, Q_DRG_OUTLIER] = [40_000.0, 0.0]     # outliers paid at the fund share
+    f[:, 1, OUTPATIENT, 0, Q_DIRECT] = [5_000.0, 6_000.0]       # FFS
+    f[..., Q_COST] = 0.0
+    f[:, 3, INPATIENT, 0, Q_COST] = [900_000.0, 950_000.0]
+    f[:, 3, INPATIENT, 0, Q_OOP] = [150_000.0, 160_000.0]
+    return f
+
+
+def test_floating_point_value_spends_the_pool_exactly(flows) -> None:
+    pool = np.array([700_000.0, 650_000.0])
+    pv = floating_point_value(flows, pool)
+    outlier, points, oop = drg_totals(flows)
+    np.testing.assert_allclose(pv, (pool - outlier + oop) / points)
+    np.testing.assert_allclose(drg_payments_at(flows, pv), pool)
+    drg_cells = payments(flows, pv)[:, 3:5, INPATIENT, 0].sum(axis=1)
+    np.testing.assert_allclose(drg_cells, pool)
+
+
+def test_fixed_point_value_pays_points_times_value_less_oop(flows) -> None:
+    pv = np.full(2, 62.0)
+    paid = payments(flows, pv)
+    county = flows[:, 3, INPATIENT, 0]
+    expected = county[:, Q_POINTS] * 62.0 - county[:, Q_DRG_OOP] + county[:, Q_DRG_OUTLIER]
+    np.testing.assert_allclose(paid[:, 3, INPATIENT, 0], expected)
+    np.testing.assert_allclose(paid[:, 1, OUTPATIENT, 0], flows[:, 1, OUTPATIENT, 0, Q_DIRECT])
+
+
+def test_no_drg_points_gives_nan_point_value_and_only_outliers_paid() -> None:
+    f = np.zeros((1, 6, 4, 2, N_QUANTITIES))
+    f[0, 3, INPATIENT, 0, Q_DRG_OUTLIER] = 1_000.0
+    pv = floating_point_value(f, np.array([5_000.0]))
+    assert np.isnan(pv[0])
+    assert payments(f, pv)[0, 3, INPATIENT, 0] == pytest.approx(1_000.0)
+
+
+def test_provider_margin_is_payment_plus_oop_less_cost(flows) -> None:
+    pv = np.full(2, 62.0)
+    paid = payments(flows, pv)
+    margin = provider_margin(flows, paid)
+    county = flows[:, 3, INPATIENT, 0]
+    np.testing.assert_allclose(margin[:, 3], paid[:, 3, INPATIENT, 0] + county[:, Q_OOP] - county[:, Q_COST])
