@@ -41,9 +41,9 @@ class LocalExecutor:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from simulator.batch.worker import warm
+        from simulator.batch.worker import init_pool_worker
 
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm,
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_pool_worker,
                                          mp_context=multiprocessing.get_context("spawn"))
         return self
 
