@@ -36,10 +36,11 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
+        where = self.file or ""
         if self.line is not None:
-            where = f"{where}:{self.line}"
-        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+            where = f"{where or '<input>'}:{self.line}"
+        parts = [p for p in (where, self.path) if p]
+        text = ": ".join(parts + [self.message])
         if self.hint:
             text += f" ({self.hint})"
         return text
