@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from simulator.errors import InputError, Problem, ProblemList, did_you_mean
+from simulator.errors import InputError, Problem, ProblemList, did_you_mean, file_stamp
 from simulator.tabular import Table, parse_csv, read_table
 
 #: Built-in case mixes: ``builtin:<name>`` -> file in ``simulator/builtin/``.
@@ -131,12 +131,9 @@ def load_casemix(source: str, *, base_dir: Path | None = None, age_bands: Sequen
         path = Path(source)
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
-        try:
-            stat = path.stat()
-        except OSError:
-            stat = None
-        if stat is not None and path.is_file():
-            return _load_file_cached(str(path), stat.st_mtime_ns, stat.st_size, tuple(age_bands), key)
+        stamp = file_stamp(path)
+        if stamp is not None:
+            return _load_file_cached(stamp, tuple(age_bands), key)
         return _load(source, base_dir, tuple(age_bands), key)
     return _load_builtin_cached(source, tuple(age_bands), key)
 
@@ -147,9 +144,9 @@ def _load_builtin_cached(source: str, age_bands: tuple[str, ...], key: str) -> C
 
 
 @functools.lru_cache(maxsize=32)
-def _load_file_cached(path: str, mtime_ns: int, size: int, age_bands: tuple[str, ...], key: str) -> CaseMix:
-    """A case-mix file, parsed once per (path, modification time, size): CaseMix is immutable."""
-    return _load(path, None, age_bands, key)
+def _load_file_cached(stamp: tuple[str, int, int], age_bands: tuple[str, ...], key: str) -> CaseMix:
+    """A case-mix file, parsed once per :func:`~simulator.errors.file_stamp`: CaseMix is immutable."""
+    return _load(stamp[0], None, age_bands, key)
 
 
 def _load(source: str, base_dir: Path | None, age_bands: tuple[str, ...], key: str) -> CaseMix:

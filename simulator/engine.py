@@ -131,7 +131,7 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     n_w, n_y = len(worlds), s.scenario.years
     w0 = worlds.start
     step = block or max(2 * n_threads, 4)
-    state = _initial_state(s, model, n_w)
+    state = _initial_state(s, n_w)
     dyn = s.dynamics
     out_ind: dict[str, np.ndarray] = {}
     out_flows = np.zeros((n_w, n_y, N_TIERS, 4, 2, len(FLOW_FIELDS)))
@@ -176,7 +176,7 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
             if progress is not None:
                 progress(hi - lo)
         episodes += float(flows[..., Q_EPISODES].sum())
-        year = _settle_year(s, model, rules, indicators_spec, state, pop, flows, shock, y)
+        year = _settle_year(s, rules, indicators_spec, state, pop, flows, shock, y)
         paid = year.pop("_paid")
         if y == 0:
             base = year
@@ -263,7 +263,7 @@ def _person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
     return (as64(pop.age_band), as64(pop.scheme), as64(pop.chronic), as64(pop.signed), as64(pop.village))
 
 
-def _initial_state(s: Scenario, model: ModelArrays, n_w: int) -> _WorldState:
+def _initial_state(s: Scenario, n_w: int) -> _WorldState:
     zeros = np.zeros(n_w)
     return _WorldState(quality=np.tile(np.asarray(s.tiers.quality, dtype=float), (n_w, 1)),
                        asc_shift=np.zeros((n_w, N_TIERS)), effort=zeros.copy(), budget=zeros.copy(),
@@ -271,7 +271,7 @@ def _initial_state(s: Scenario, model: ModelArrays, n_w: int) -> _WorldState:
                        outside_share=zeros.copy())
 
 
-def _settle_year(s: Scenario, model: ModelArrays, rules, indicators_spec, state: _WorldState,
+def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
                  pop: Population, flows: np.ndarray, shock: np.ndarray, y: int) -> dict[str, np.ndarray]:
     """Payment, budget, assessment and settlement of one year; updates ``state`` for the next."""
     from simulator.settlement import assessment_score, history_budget, income_budget, settle

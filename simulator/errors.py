@@ -167,19 +167,28 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str,
     import copy
 
     path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    if stat is None or not path.is_file():
+    stamp = file_stamp(path)
+    if stamp is None:
         return _read_toml(path, what)
-    data, lines = _read_toml_cached(str(path), stat.st_mtime_ns, stat.st_size, what)
+    data, lines = _read_toml_cached(stamp, what)
     return copy.deepcopy(data), dict(lines)
 
 
+def file_stamp(path: Path) -> tuple[str, int, int] | None:
+    """(path, modification time in ns, size) of an existing regular file, else None.
+
+    The cache key of parsed input files: an edited file gets a new stamp, so it is read again.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size) if path.is_file() else None
+
+
 @functools.lru_cache(maxsize=64)
-def _read_toml_cached(path: str, mtime_ns: int, size: int, what: str) -> tuple[dict[str, Any], dict[str, int]]:
-    return _read_toml(Path(path), what)
+def _read_toml_cached(stamp: tuple[str, int, int], what: str) -> tuple[dict[str, Any], dict[str, int]]:
+    return _read_toml(Path(stamp[0]), what)
 
 
 def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
