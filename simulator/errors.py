@@ -164,14 +164,25 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[str,
     Parsed files are remembered by (path, modification time, size) — batches load the same
     scenario and rule files thousands of times — and every caller gets its own copy.
     """
-    import copy
-
     path = Path(path)
     stamp = file_stamp(path)
     if stamp is None:
         return _read_toml(path, what)
     data, lines = _read_toml_cached(stamp, what)
-    return copy.deepcopy(data), dict(lines)
+    return copy_tree(data), dict(lines)
+
+
+def copy_tree(value: Any) -> Any:
+    """A deep copy of TOML-shaped data: new dicts and lists, shared immutable leaves.
+
+    About 5x faster than :func:`copy.deepcopy` (no memo, no dispatch), which matters when a
+    sweep validates and runs hundreds of variants of one cached scenario file.
+    """
+    if type(value) is dict:
+        return {k: copy_tree(v) for k, v in value.items()}
+    if type(value) is list:
+        return [copy_tree(v) for v in value]
+    return value
 
 
 def file_stamp(path: Path) -> tuple[str, int, int] | None:

@@ -9,7 +9,6 @@ instead of the file; relative file references are taken from the scenario file's
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -19,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from simulator.errors import InputError, Problem, line_of, problems_from_pydantic, read_toml
+from simulator.errors import InputError, Problem, copy_tree, line_of, problems_from_pydantic, read_toml
 from simulator.scenario.schema import Scenario
 
 SET_ORIGIN = "--set"
@@ -74,7 +73,7 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
     Missing tables on the way are created (so an unknown key is reported by validation, with a
     did-you-mean); indexing past the end of a list or into a value that is not a table is an error.
     """
-    out = copy.deepcopy(data)
+    out = copy_tree(data)
     problems = []
     for key, value in overrides:
         try:
