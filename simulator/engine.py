@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -103,15 +103,30 @@ def load_population(s: Scenario, seed: int) -> Population:
     return synthesize_population(s.population, seed)
 
 
+def population_years(s: Scenario, seed: int) -> list[Population]:
+    """The population of every simulated year, base year first (what :func:`run_worlds` uses).
+
+    A run projects one year at a time and keeps only the current one; batches that run many
+    designs on one population compute this list once and pass it to :func:`run_worlds`.
+    """
+    years = [load_population(s, seed)]
+    for y in range(1, s.scenario.years + 1):
+        years.append(project_step(years[-1], s.population, y, years[0].size, int(seed)))
+    return years
+
+
 def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = None,
-               progress: Callable[[int], None] | None = None, block: int | None = None) -> RunOutput:
+               progress: Callable[[int], None] | None = None, block: int | None = None,
+               populations: Sequence[Population] | None = None) -> RunOutput:
     """Simulate ``worlds`` (global indices) of scenario ``s`` with the run's ``seed``.
 
     Worlds are independent and keyed by their global index, so any split of the worlds gives
-    the same per-world results.
+    the same per-world results. ``populations``: :func:`population_years` of ``s`` and ``seed``,
+    when the caller has them already (else they are built year by year).
     """
     import numba
 
+    started = time.perf_counter()
     rules, indicators_spec = resolve_settlement(s)
     bad = [Problem(f"settlement.assessment.indicators[{i}].key",
                    f"'{ind.key}' is only known after settlement; an assessment can use {list(PRE_SETTLEMENT)}")
@@ -119,10 +134,23 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     if bad:
         raise InputError(bad, title="invalid scenario")
     n_threads = _threads(threads)
-    numba.set_num_threads(n_threads)
-    started = time.perf_counter()
+    previous = numba.get_num_threads()  # thread-local in numba: restored, so a threads=1 run
+    numba.set_num_threads(n_threads)    # does not make this thread's later runs single-threaded
+    try:
+        return _simulate(s, rules, indicators_spec, worlds, seed, n_threads, progress, block, started,
+                         populations)
+    finally:
+        numba.set_num_threads(previous)
 
-    base_pop = load_population(s, seed)
+
+def _simulate(s: Scenario, rules, indicators_spec, worlds: range, seed: int, n_threads: int,
+              progress: Callable[[int], None] | None, block: int | None, started: float,
+              populations: Sequence[Population] | None) -> RunOutput:
+    """The body of :func:`run_worlds`, with numba's thread count set."""
+    if populations is not None and len(populations) != s.scenario.years + 1:
+        raise ValueError(f"populations has {len(populations)} years, the scenario simulates "
+                         f"{s.scenario.years + 1} (base year included)")
+    base_pop = populations[0] if populations is not None else load_population(s, seed)
     n_villages = max(int(s.population.villages), int(base_pop.village.max()) + 1 if base_pop.size else 1)
     dist = village_distances(s, base_pop.village.astype(np.int64), base_pop.dist_township_km,
                              base_pop.dist_county_km, n_villages)
@@ -147,8 +175,9 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
     pop = base_pop
     for y in range(n_y + 1):  # y = 0 is the base year
         if y > 0:  # one projection step a year: the populations project_population would give
-            pop = project_step(pop, s.population, y, base_pop.size, int(seed))
-        person = _person_arrays(pop)
+            pop = (populations[y] if populations is not None
+                   else project_step(pop, s.population, y, base_pop.size, int(seed)))
+        person = pop.kernel_columns
         shock = np.zeros(n_w, dtype=bool)
         if y > 0:
             shock = _uniforms(seed, w0, n_w, y, block=1) < dyn.epidemic.probability
@@ -256,11 +285,6 @@ def _uniforms(seed: int, first_world: int, n: int, year: int, block: int) -> np.
     out = np.empty(n)
     keyed_uniforms(seed, first_world, year, block, out)
     return out
-
-
-def _person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
-    as64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
-    return (as64(pop.age_band), as64(pop.scheme), as64(pop.chronic), as64(pop.signed), as64(pop.village))
 
 
 def _initial_state(s: Scenario, n_w: int) -> _WorldState:

@@ -49,6 +49,7 @@ Scheme, sex, village and distances do not change for a person. Randomness comes 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, fields
@@ -138,7 +139,21 @@ class Population:
 
     def counts_by_scheme(self) -> np.ndarray:
         """int64 (2,): people in [resident, employee]."""
+        return self._scheme_counts.copy()
+
+    @functools.cached_property
+    def _scheme_counts(self) -> np.ndarray:
         return np.bincount(self.scheme, minlength=len(SCHEMES)).astype(np.int64)
+
+    @functools.cached_property
+    def kernel_columns(self) -> tuple[np.ndarray, ...]:
+        """(age_band, scheme, chronic, signed, village) as contiguous int64 arrays, the world
+        kernel's person arguments; computed once per population (a batch reuses populations)."""
+        columns = tuple(np.ascontiguousarray(a, dtype=np.int64) for a in
+                        (self.age_band, self.scheme, self.chronic, self.signed, self.village))
+        for a in columns:
+            a.setflags(write=False)
+        return columns
 
     def counts_by_age_scheme(self, n_bands: int) -> np.ndarray:
         """int64 (n_bands, 2): people by age band and scheme."""

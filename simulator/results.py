@@ -165,23 +165,32 @@ class Results:
                    runtime=summary.get("runtime", {}))
 
 
+def world_columns(output: Any) -> dict[str, np.ndarray]:
+    """The columns of :attr:`Results.worlds` from a :class:`~simulator.engine.RunOutput`.
+
+    One row per world × year in (world, year) order: ``world``, ``year`` (int64), every
+    indicator of :data:`KEYS`, the engine's extra columns (float64) and ``epidemic`` (bool).
+    Batches encode these arrays straight to parquet, without a pandas frame.
+    """
+    from simulator.engine import EXTRA_COLUMNS
+
+    n_w, n_y = len(output.worlds), len(output.years)
+    columns: dict[str, np.ndarray] = {"world": np.repeat(output.worlds, n_y).astype(np.int64),
+                                      "year": np.tile(output.years, n_w).astype(np.int64)}
+    for key in (*KEYS, *EXTRA_COLUMNS):
+        columns[key] = output.indicators[key].reshape(-1)
+    columns["epidemic"] = output.shocks.reshape(-1)
+    return columns
+
+
 def from_run(scenario: Any, scenario_hash: str, output: Any, *, flows: bool = True) -> Results:
     """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`.
 
     ``flows=False`` leaves the flows and referrals frames empty (with their columns).
     """
-    from simulator.engine import EXTRA_COLUMNS, FLOW_FIELDS
+    from simulator.engine import FLOW_FIELDS
 
-    n_w, n_y = len(output.worlds), len(output.years)
-    world = np.repeat(output.worlds, n_y)
-    year = np.tile(output.years, n_w)
-    columns: dict[str, Any] = {"world": world.astype(np.int64), "year": year.astype(np.int64)}
-    for key in KEYS:
-        columns[key] = output.indicators[key].reshape(-1)
-    for key in EXTRA_COLUMNS:
-        columns[key] = output.indicators[key].reshape(-1)
-    columns["epidemic"] = output.shocks.reshape(-1)
-    worlds = pd.DataFrame(columns)
+    worlds = pd.DataFrame(world_columns(output))
 
     if not flows:
         output.flows = output.flows[:0]
