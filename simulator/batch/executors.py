@@ -1,13 +1,24 @@
-"""Where bundles run: a local process pool (default) or a dask.distributed cluster.
+"""Where bundles run: this machine (worker threads or worker processes) or a dask.distributed cluster.
 
-Both run :func:`simulator.batch.worker.run_bundle` in separate processes, one simulation thread
-each (the parallelism is across tasks), and hand back the bundles' outcomes as they complete.
-Worker processes live for the whole batch and load the compiled kernels once (warm-up).
+Every executor runs :func:`simulator.batch.worker.run_bundle`, one simulation thread per worker
+(the parallelism is across tasks), and hands back the bundles' outcomes as they complete.
 
-* ``local``: :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn`` start method
-  (safe with numba's thread pools, the same on Linux, macOS and Windows).
+* ``threads``: a :class:`concurrent.futures.ThreadPoolExecutor` in this process. The kernels
+  release the GIL and are loaded once, so workers start in no time; the Python parts of a task
+  (scenario, settlement, encoding; a few ms) take turns on the GIL. Needs a thread-safe numba
+  threading layer (``omp`` or ``tbb``): numba's fallback ``workqueue`` layer must not be entered
+  from several threads at once.
+* ``processes``: a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn`` start
+  method (safe with numba's thread pools, the same on Linux, macOS and Windows). Each worker
+  costs about a second of CPU to start (imports, numba's first use); then no GIL is shared and
+  a crashing task cannot take the batch down.
+* ``local`` (the default) picks one of the two per batch: threads for small batches (estimated
+  simulation under :data:`THREADS_BELOW_SECONDS` per worker, where starting processes would be a
+  large share of the wall time), processes otherwise or when no thread-safe layer is available.
 * ``dask``: ``Client(address)`` for an existing scheduler (``tcp://host:8786``), else a
   ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` on 127.0.0.1.
+
+Results are identical whichever executor runs them (tested byte for byte).
 """
 
 from __future__ import annotations
@@ -17,7 +28,16 @@ from typing import Any, Iterator
 
 from simulator.errors import InputError, Problem
 
-EXECUTORS = ("local", "dask")
+EXECUTORS = ("local", "threads", "processes", "dask")
+
+#: ``local`` runs a batch in threads when its estimated simulation per worker is below this many
+#: seconds. Starting a worker process costs about 1 s of CPU (benchmarks/bench_batch.py), so
+#: below ~30 s a process pool would spend over 3% of the batch starting up; above it, processes
+#: avoid the GIL turns of many concurrent tasks and isolate the tasks from each other.
+THREADS_BELOW_SECONDS = 30.0
+#: one core's simulation time per person-year (base year included), for that estimate only:
+#: 100,000 people × (1 + 1) years take about 0.09 s on the development machine
+SECONDS_PER_PERSON_YEAR = 0.5e-6
 
 
 def default_workers() -> int:
@@ -28,24 +48,15 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class LocalExecutor:
-    """A pool of spawned worker processes on this machine."""
+class _PoolExecutor:
+    """Shared by the thread and process pools: submit every bundle, yield them as they complete."""
 
     name = "local"
+    mode = ""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
         self._pool: Any = None
-
-    def __enter__(self) -> "LocalExecutor":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from simulator.batch.worker import init_pool_worker
-
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_pool_worker,
-                                         mp_context=multiprocessing.get_context("spawn"))
-        return self
 
     def __exit__(self, *exc: Any) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -62,10 +73,95 @@ class LocalExecutor:
             yield futures[future], exc if exc is not None else future.result()
 
 
+class ProcessExecutor(_PoolExecutor):
+    """A pool of spawned worker processes on this machine."""
+
+    mode = "processes"
+
+    def __enter__(self) -> "ProcessExecutor":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from simulator.batch.worker import init_pool_worker
+
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_pool_worker,
+                                         mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+
+class ThreadExecutor(_PoolExecutor):
+    """A pool of worker threads in this process (kernels loaded once, nothing to start)."""
+
+    mode = "threads"
+
+    def __init__(self, workers: int | None = None):
+        super().__init__(workers)
+        if not threadsafe_layer():
+            raise InputError(Problem("--executor", "threads need a thread-safe numba threading layer "
+                                     f"(omp or tbb); this numba uses {numba_layer() or 'workqueue'}",
+                                     hint="pip install tbb, or use --executor processes"))
+
+    def __enter__(self) -> "ThreadExecutor":
+        from concurrent.futures import ThreadPoolExecutor
+
+        from simulator.batch.worker import load_kernels
+
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mcsim-batch",
+                                        initializer=load_kernels)
+        return self
+
+
+def numba_layer() -> str | None:
+    """The threading layer numba has loaded in this process, or None before its first parallel run."""
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return None
+
+
+def threadsafe_layer() -> bool:
+    """Whether numba's parallel kernels may be entered from several Python threads at once.
+
+    True when the loaded layer is ``omp`` or ``tbb``; before any parallel run, whether numba's
+    choice (``NUMBA_THREADING_LAYER``, by default tbb, then omp, then workqueue) will be one.
+    """
+    loaded = numba_layer()
+    if loaded is not None:
+        return loaded in ("omp", "tbb")
+    import numba
+
+    wanted = str(numba.config.THREADING_LAYER).lower()
+    if wanted == "workqueue":
+        return False
+    candidates = {"tbb": ("tbb",), "omp": ("omp",), "safe": ("tbb",)}.get(wanted, ("tbb", "omp"))
+    for name in candidates:
+        try:
+            if name == "tbb":
+                from numba.np.ufunc import tbbpool  # noqa: F401
+            else:
+                from numba.np.ufunc import omppool  # noqa: F401
+            return True
+        except (ImportError, OSError):
+            continue
+    return False
+
+
+def local_mode(workers: int, work_seconds: float | None) -> str:
+    """``threads`` or ``processes`` for the ``local`` executor (see :data:`THREADS_BELOW_SECONDS`).
+
+    ``work_seconds`` is the batch's estimated simulation time on one core (None: unknown).
+    """
+    small = work_seconds is not None and work_seconds / max(1, workers) < THREADS_BELOW_SECONDS
+    return "threads" if small and threadsafe_layer() else "processes"
+
+
 class DaskExecutor:
     """dask.distributed: an existing scheduler by address, or a LocalCluster on loopback."""
 
     name = "dask"
+    mode = "cluster"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         try:
@@ -118,14 +214,21 @@ class DaskExecutor:
                 yield owner[future.key], exc
 
 
-def make_executor(kind: str, *, workers: int | None = None, scheduler: str | None = None) -> Any:
-    """The executor named ``kind`` (``local`` or ``dask``)."""
+def make_executor(kind: str, *, workers: int | None = None, scheduler: str | None = None,
+                  work_seconds: float | None = None) -> Any:
+    """The executor named ``kind``: ``local`` (threads or processes, see :func:`local_mode`),
+    ``threads``, ``processes`` or ``dask``.
+
+    ``work_seconds``: the batch's estimated one-core simulation time, which ``local`` uses.
+    """
     if workers is not None and workers < 1:
         raise InputError(Problem("--workers", f"must be >= 1, got {workers}"))
-    if kind == "local":
+    if kind in ("local", "threads", "processes"):
         if scheduler:
             raise InputError(Problem("--scheduler", "needs --executor dask"))
-        return LocalExecutor(workers)
+        if kind == "local":
+            kind = local_mode(workers or default_workers(), work_seconds)
+        return ThreadExecutor(workers) if kind == "threads" else ProcessExecutor(workers)
     if kind == "dask":
         return DaskExecutor(workers, scheduler)
     from simulator.errors import did_you_mean

@@ -71,38 +71,39 @@ def param_columns(sweep: Sweep) -> tuple[tuple[str, str], ...]:
 
 
 def bundle(sweep: Sweep, tasks: Iterable[Task], workers: int) -> list[list[Run]]:
-    """Group ``tasks`` into about four bundles per worker (load balance vs. fixed cost per run)."""
+    """Group ``tasks`` into bundles of shrinking size (guided self-scheduling).
+
+    Each bundle takes about 1/(2·workers) of the tasks still unassigned, so the first bundles
+    are large (consecutive chunks of a design join into few long runs, spreading a run's fixed
+    cost: population, compiled arrays, choice tables) and the last ones hold a single task
+    (no worker waits long for another's last bundle). Bundles run in the order returned.
+    """
     tasks = list(tasks)
     if not tasks:
         return []
-    per_bundle = max(1, math.ceil(len(tasks) / (4 * max(1, workers))))
     per_run = max(1, MAX_BUNDLE_WORLDS // max(1, sweep.chunk_worlds))
     columns = param_columns(sweep)
     bundles: list[list[Run]] = []
-    current: list[Run] = []
-    count = 0
-    group: list[Task] = []
-
-    def close_group() -> None:
-        nonlocal group
-        if group:
-            t = group[0]
-            current.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
-                               sweep.seed, sweep.replications, columns,
-                               tuple((x.id, x.worlds.start, x.worlds.stop) for x in group)))
-        group = []
-
-    for task in tasks:
-        if group and (task.variant.id, task.county.name) != (group[0].variant.id, group[0].county.name) \
-                or group and task.worlds.start != group[-1].worlds.stop or len(group) >= per_run:
-            close_group()
-        group.append(task)
-        count += 1
-        if count >= per_bundle:
-            close_group()
-            bundles.append(current)
-            current, count = [], 0
-    close_group()
-    if current:
-        bundles.append(current)
+    at = 0
+    while at < len(tasks):
+        size = max(1, math.ceil((len(tasks) - at) / (2 * max(1, workers))))
+        bundles.append(_runs(sweep, tasks[at:at + size], per_run, columns))
+        at += size
     return bundles
+
+
+def _runs(sweep: Sweep, tasks: list[Task], per_run: int, columns: tuple[tuple[str, str], ...]) -> list[Run]:
+    """Consecutive chunks of one (variant, county), at most ``per_run`` of them, as one run each."""
+    runs: list[Run] = []
+    group: list[Task] = []
+    for task in tasks + [None]:
+        if group and (task is None or (task.variant.id, task.county.name) != (group[0].variant.id, group[0].county.name)
+                      or task.worlds.start != group[-1].worlds.stop or len(group) >= per_run):
+            t = group[0]
+            runs.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
+                            sweep.seed, sweep.replications, columns,
+                            tuple((x.id, x.worlds.start, x.worlds.stop) for x in group)))
+            group = []
+        if task is not None:
+            group.append(task)
+    return runs

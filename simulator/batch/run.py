@@ -51,9 +51,10 @@ class BatchOutcome:
     summary: Any = None              # per variant × county × year × indicator statistics
     tornado: Path | None = None
     wall_seconds: float = 0.0
-    sim_seconds: float = 0.0         # Σ Results.runtime["seconds"] of this run's tasks
-    task_seconds: float = 0.0        # Σ the tasks' work in the workers (scenario build + run())
+    sim_seconds: float = 0.0         # Σ CPU seconds of the engine's runs (this run's tasks)
+    task_seconds: float = 0.0        # Σ CPU seconds of the tasks' work in the workers
     workers: int = 0
+    mode: str = ""                   # threads | processes | cluster: how the executor ran
 
     @property
     def exit_code(self) -> int:
@@ -84,8 +85,10 @@ def run_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers: in
     Parameters
     ----------
     sweep : a sweep file path, or a :class:`Sweep` from :func:`load_sweep`.
-    executor : ``"local"`` (process pool) or ``"dask"`` (dask.distributed).
-    workers : worker processes (default: the CPUs available); for dask, the LocalCluster size.
+    executor : ``"local"`` (this machine: worker threads for a small batch, worker processes
+        otherwise; see :mod:`simulator.batch.executors`), ``"threads"``, ``"processes"`` or
+        ``"dask"`` (dask.distributed). Results are identical whichever runs them.
+    workers : workers (default: the CPUs available); for dask, the LocalCluster size.
     scheduler : dask scheduler address (``tcp://host:8786``); default a LocalCluster.
     out : output folder (default ``results/<sweep name>/``).
     resume : complete a batch already in ``out``: only its missing tasks run.
@@ -118,13 +121,17 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
     ``on_start(outcome)`` is called once the plan is known and before any task runs (the CLI
     prints the task count there).
     """
-    from simulator.batch.executors import make_executor
+    from simulator.batch.executors import SECONDS_PER_PERSON_YEAR, make_executor
 
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
-    runner = make_executor(executor, workers=workers, scheduler=scheduler)
-    store = Store(Path(out) if out is not None else Path("results") / sweep.name)
     tasks = plan_tasks(sweep)
+    # options are checked before anything is written; the estimate (all valid tasks, also on a
+    # resume) only decides threads or processes for ``local``
+    work = SECONDS_PER_PERSON_YEAR * sum(sweep.person_years(t.variant, t.county) * len(t.worlds)
+                                         for t in tasks if not t.variant.problems)
+    runner = make_executor(executor, workers=workers, scheduler=scheduler, work_seconds=work)
+    store = Store(Path(out) if out is not None else Path("results") / sweep.name)
     done = store.open(plan_document(sweep, tasks), resume=resume)
     _write_variants(sweep, store.out)
     todo = [t for t in tasks if t.id not in done]
@@ -137,6 +144,7 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
     started = time.perf_counter()
     with runner:
         outcome.workers = runner.workers
+        outcome.mode = runner.mode
         if on_start is not None:
             on_start(outcome)
         bundles = bundle(sweep, runnable, runner.workers)

@@ -160,6 +160,8 @@ class County:
     scenario: Path
     overrides: tuple[tuple[str, Any], ...] = ()
     hash: str = ""
+    people: int = 0                            # population.size of the county's scenario
+    years: int = 0                             # scenario.years (the base year comes on top)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,20 @@ class Sweep:
     def overrides_for(self, variant: Variant, county: County) -> dict[str, Any]:
         """Overrides of one (variant, county) scenario: sweep, then county, then variant."""
         return dict(self.overrides) | dict(county.overrides) | dict(variant.params)
+
+    def person_years(self, variant: Variant, county: County) -> float:
+        """Person-years one world of (variant, county) simulates, base year included.
+
+        For estimates only (the local executor's choice of threads or processes): a variant
+        that varies ``population.size`` or ``scenario.years`` counts with its own value.
+        """
+        values = dict(variant.params)
+        people = values.get("population.size", county.people)
+        years = values.get("scenario.years", county.years)
+        try:
+            return float(people) * (float(years) + 1.0)
+        except (TypeError, ValueError):  # an invalid variant value: it will fail, not run
+            return 0.0
 
     def fingerprint(self) -> str:
         """Hash of everything that decides the results (resume refuses a changed sweep)."""
@@ -241,7 +257,8 @@ def load_sweep(source: str | Path) -> Sweep:
             problems.extend(_tagged(p, f"{where} ({county.name})") for p in exc.problems)
             continue
         loaded.append(scenario)
-        counties[i] = County(county.name, county.scenario, county.overrides, scenario_hash(scenario))
+        counties[i] = County(county.name, county.scenario, county.overrides, scenario_hash(scenario),
+                             scenario.population.size, scenario.scenario.years)
     problems.raise_if_any()
     first = loaded[0]
     dump = first.model_dump(mode="python")

@@ -13,17 +13,24 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import threading
 import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from simulator.batch.plan import Run
 
+# a worker's memory of recent scenarios and populations (worker threads share it: locked)
 _CACHE: OrderedDict[tuple, tuple[Any, dict[str, Any]]] = OrderedDict()
 _CACHE_SIZE = 32
-_WARM = False
+_CACHE_LOCK = threading.Lock()
+_POPULATIONS: OrderedDict[tuple, list[Any]] = OrderedDict()
+#: populations kept per worker; a design that varies no ``[population]`` key reuses them
+_POPULATION_BYTES = 256 * 2**20
+_LOADED = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -33,40 +40,42 @@ class Outcome:
     task: str
     data: bytes | None = None       # the part file, when the task succeeded
     rows: int = 0
-    seconds: float = 0.0            # simulation time (Results.runtime["seconds"], pro rata)
-    task_seconds: float = 0.0       # the task's work in the worker: scenario build + run(), pro rata
+    seconds: float = 0.0            # simulation: CPU time of the engine's run (pro rata)
+    task_seconds: float = 0.0       # the task's work in the worker: scenario + run + columns (CPU, pro rata)
     episodes: float = 0.0
     error: str | None = None        # why it failed
     input_error: bool = False       # the failure is a bad input value (exit code 2), not a bug
 
 
-def warm() -> None:
-    """Load the compiled kernels once per worker (numba's cache), outside any task's time."""
-    global _WARM
-    if _WARM:
+def load_kernels() -> None:
+    """Load the compiled kernels (numba's cache) with a tiny run, once per process.
+
+    The pool executors call it as their workers' initializer, so no task's time includes it.
+    """
+    if _LOADED.is_set():
         return
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # parallelism is across tasks
     from simulator.api import run
     from simulator.scenario import load_scenario
 
     s = load_scenario(_builtin_reference(), {"population.size": 200, "scenario.years": 1})
     run(s, replications=1, seed=0, threads=1)
-    _WARM = True
+    _LOADED.set()
 
 
 def init_pool_worker() -> None:
-    """Initializer of the local pool's worker processes: warm up, and exit fast at the end.
+    """Initializer of the process pool's workers: one numba thread, load the kernels, exit fast.
 
     Once a worker's results are sent, its interpreter's teardown of numba and pandas only
     delays the end of the batch (~0.25 s a worker), so the worker leaves with ``os._exit``.
     """
-    warm()
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # parallelism is across tasks
+    load_kernels()
     atexit.register(os._exit, 0)
 
 
 def run_bundle(bundle: list[Run]) -> list[Outcome]:
     """Simulate every run of a bundle; a failing run fails its tasks and not the others."""
-    warm()
+    load_kernels()
     out: list[Outcome] = []
     for item in bundle:
         try:
@@ -81,24 +90,33 @@ def run_bundle(bundle: list[Run]) -> list[Outcome]:
 
 
 def _run(item: Run) -> list[Outcome]:
-    from simulator.api import run
+    """Simulate a run's joint world range; split the rows into its tasks' part files.
 
-    begun = time.perf_counter()
+    The worker calls the engine directly and encodes its arrays (no pandas frame): per task,
+    the batch machinery costs well under a millisecond on top of the simulation.
+    """
+    from simulator.engine import run_worlds
+    from simulator.results import world_columns
+
+    # CPU time of this thread: with worker threads, waiting for the GIL is not simulation
+    begun = time.thread_time()
     scenario, params = _scenario(item)
     first, stop = item.tasks[0][1], item.tasks[-1][2]
-    results = run(scenario, replications=item.replications, seed=item.seed, threads=1,
-                  worlds=range(first, stop), flows=False)
-    work = time.perf_counter() - begun
-    frame = results.worlds
-    seconds = float(results.runtime.get("seconds", 0.0))
-    episodes = float(results.runtime.get("episodes", 0.0))
-    world = frame["world"].to_numpy()
+    simulating = time.thread_time()
+    populations = _populations(scenario, item.seed)
+    output = run_worlds(scenario, worlds=range(first, stop), seed=item.seed, threads=1,
+                        populations=populations)
+    simulated = time.thread_time() - simulating
+    columns = world_columns(output)
+    work = time.thread_time() - begun
+    years = len(output.years)
     outcomes = []
     for task, lo, hi in item.tasks:
-        rows = (world >= lo) & (world < hi)
+        rows = slice((lo - first) * years, (hi - first) * years)  # rows are in (world, year) order
         share = (hi - lo) / (stop - first)
-        outcomes.append(Outcome(task, encode(frame[rows], item.columns, params), int(rows.sum()),
-                                seconds * share, work * share, episodes * share))
+        part = {name: values[rows] for name, values in columns.items()}
+        outcomes.append(Outcome(task, encode(part, item.columns, params), (hi - lo) * years,
+                                simulated * share, work * share, output.episodes * share))
     return outcomes
 
 
@@ -108,9 +126,10 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
     from simulator.scenario import load_scenario
 
     key = (item.scenario, json.dumps(item.overrides, sort_keys=True, default=repr))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     scenario = load_scenario(item.scenario, dict(item.overrides))
     dump = scenario.model_dump(mode="python")
     params = {}
@@ -119,28 +138,68 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
             params[name] = lookup(dump, name)
         except KeyError:
             params[name] = None
-    _CACHE[key] = (scenario, params)
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = (scenario, params)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return scenario, params
 
 
-def encode(frame: Any, columns: tuple[tuple[str, str], ...], params: dict[str, Any]) -> bytes:
-    """A worlds frame as deterministic parquet bytes, with the varied parameters as columns."""
+def _populations(scenario: Any, seed: int) -> list[Any] | None:
+    """The scenario's population of every year, shared by the designs that agree on it.
+
+    Keyed by the ``[population]`` table, the years and the seed (and a population file's
+    path, mtime and size); None when it would not fit in the worker's population memory.
+    Building them is part of the simulation, so a cache hit saves simulation time (and the
+    GIL-holding numpy work of sampling people), not overhead.
+    """
+    from simulator.engine import population_years
+    from simulator.errors import file_stamp
+
+    table = scenario.population
+    stamp = file_stamp(Path(table.file)) if table.file is not None else None
+    key = (json.dumps(table.model_dump(mode="json"), sort_keys=True), scenario.scenario.years, seed, stamp)
+    with _CACHE_LOCK:
+        if key in _POPULATIONS:
+            _POPULATIONS.move_to_end(key)
+            return _POPULATIONS[key]
+    if table.size * (scenario.scenario.years + 1) * _BYTES_PER_PERSON > _POPULATION_BYTES:
+        return None
+    years = population_years(scenario, seed)
+    with _CACHE_LOCK:
+        _POPULATIONS[key] = years
+        while sum(_population_bytes(v) for v in _POPULATIONS.values()) > _POPULATION_BYTES:
+            _POPULATIONS.popitem(last=False)
+    return years
+
+
+_BYTES_PER_PERSON = 30  # the Population arrays of one person-year (int8 … float64 columns)
+
+
+def _population_bytes(years: list[Any]) -> int:
+    return sum(getattr(p, f).nbytes for p in years for f in p.__dataclass_fields__)
+
+
+def encode(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],
+           params: dict[str, Any]) -> bytes:
+    """World rows as deterministic parquet bytes, with the varied parameters as columns first.
+
+    ``columns`` maps names to equal-length numpy arrays (:func:`simulator.results.world_columns`).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    n = len(frame)
+    n = len(columns["world"])
     arrays: dict[str, Any] = {}
-    for name, kind in columns:
+    for name, kind in params_columns:
         value = params.get(name)
         if kind == "string" and value is not None and not isinstance(value, str):
             value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
         elif kind == "float64" and value is not None:
             value = float(value)
         arrays[name] = pa.array([value] * n, type=getattr(pa, kind)())
-    for name in frame.columns:
-        arrays[name] = pa.array(frame[name].to_numpy())
+    for name, values in columns.items():
+        arrays[name] = pa.array(values)
     sink = pa.BufferOutputStream()
     pq.write_table(pa.table(arrays), sink, use_dictionary=False)
     return sink.getvalue().to_pybytes()
@@ -151,10 +210,3 @@ def _builtin_reference() -> str:
     from importlib import resources
 
     return str(resources.files("simulator").joinpath("builtin", "starter_scenario.toml"))
-
-
-def timed_bundle(bundle: list[Run]) -> tuple[list[Outcome], float]:
-    """:func:`run_bundle` with its wall time in the worker (for the benchmark's accounting)."""
-    started = time.perf_counter()
-    out = run_bundle(bundle)
-    return out, time.perf_counter() - started

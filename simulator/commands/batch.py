@@ -28,12 +28,15 @@ Examples:
 
 @click.command("batch", help=_HELP, short_help="Run a sweep of scenario variants (local or dask).")
 @click.argument("sweep", type=click.Path(dir_okay=False))
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local process pool, or dask.distributed.")
+@click.option("--executor", type=click.Choice(["local", "threads", "processes", "dask"]), default="local",
+              show_default=True,
+              help="local: this machine, worker threads for small batches (estimated under 30 s of "
+                   "simulation per worker) and worker processes otherwise; threads or processes to "
+                   "choose; dask: dask.distributed.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="dask scheduler address (tcp://host:8786); default a LocalCluster on this machine.")
 @click.option("--workers", "-w", type=int, default=None,
-              help="Worker processes (default: CPUs available); the LocalCluster's size with dask.")
+              help="Workers (default: CPUs available); the LocalCluster's size with dask.")
 @click.option("--resume", is_flag=True, help="Complete the batch already in OUT: run only missing tasks.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default results/<sweep name>/).")
@@ -59,7 +62,7 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
             click.echo(f"invalid variant {v.id} ({v.label}), its tasks are skipped:", err=True)
             for p in v.problems:
                 click.echo(f"  - {p}", err=True)
-        click.echo(f"executor {executor}, {o.workers} workers → {o.out}", err=True)
+        click.echo(f"executor {executor} ({o.mode}), {o.workers} workers → {o.out}", err=True)
 
     outcome = execute_sweep(spec, executor=executor, workers=workers, scheduler=scheduler, out=out_dir,
                             resume=resume, progress=sys.stderr.isatty(), on_start=started)
