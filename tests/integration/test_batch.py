@@ -1,6 +1,7 @@
-"""Batches end to end: the same small sweep through the local pool, a dask LocalCluster and a
-killed-then-resumed CLI run gives byte-identical dataset files; a failing variant does not stop
-the others; an OAT sweep draws a tornado chart ranked by its effect on balance_rate."""
+"""Batches end to end: the same small sweep through worker threads, a process pool, a dask
+LocalCluster and a killed-then-resumed CLI run gives byte-identical dataset files, equal to
+direct runs of each design; a failing variant does not stop the others; an OAT sweep draws a
+tornado chart ranked by its effect on balance_rate."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def sweep_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reference_run(sweep_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     """The uninterrupted local run every other run is compared with."""
     out = tmp_path_factory.mktemp("local") / "out"
-    frame = run_sweep(sweep_file, executor="local", workers=2, out=out)
-    return out, frame
+    outcome = execute_sweep(sweep_file, executor="local", workers=2, out=out)
+    assert outcome.mode == "threads" and not outcome.failures  # a small batch: no processes to start
+    return out, outcome.frame
 
 
 def dataset_bytes(out: Path) -> dict[str, bytes]:
@@ -72,6 +74,34 @@ def test_local_run_gives_a_tidy_frame_and_a_partitioned_dataset(reference_run) -
     summary = pd.read_csv(out / "summary.csv")
     assert {"variant", "label", "county", "year", "metric", "mean", "p05", "p95"} <= set(summary.columns)
     assert "prob_overspend" in set(summary["metric"])
+
+
+def test_process_pool_gives_identical_bytes(sweep_file: Path, reference_run, tmp_path: Path) -> None:
+    out = tmp_path / "processes"
+    outcome = execute_sweep(sweep_file, executor="processes", workers=2, out=out)
+    assert outcome.mode == "processes" and not outcome.failures
+    assert dataset_bytes(out) == dataset_bytes(reference_run[0])
+    pd.testing.assert_frame_equal(outcome.frame, reference_run[1])
+
+
+def test_batch_rows_equal_direct_runs_of_each_design(tmp_path: Path) -> None:
+    """Designs that vary the population (own populations) and ones that share it (reused) both
+    give exactly what simulator.run gives for that design and those worlds."""
+    import simulator
+
+    text = sweep_text().split("[[vary]]")[0] + (
+        '[[vary]]\nkind = "grid"\nkey = "population.size"\nvalues = [2000, 3000]\n'
+        '[[vary]]\nkind = "grid"\nkey = "budget.risk_reserve"\nvalues = [0.03, 0.06]\n')
+    path = tmp_path / "pop.toml"
+    path.write_text(text, encoding="utf-8")
+    frame = run_sweep(path, executor="threads", workers=2, out=tmp_path / "out")
+    assert frame["variant"].nunique() == 4
+    for (size, reserve), rows in frame.groupby(["population.size", "budget.risk_reserve"]):
+        s = simulator.load_scenario(REFERENCE, {"population.size": int(size), "scenario.years": 2,
+                                                "budget.risk_reserve": reserve})
+        direct = simulator.run(s, replications=4, seed=s.scenario.seed, threads=1).worlds
+        got = rows.drop(columns=["variant", "county", "population.size", "budget.risk_reserve"])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), direct[got.columns].reset_index(drop=True))
 
 
 def test_dask_local_cluster_gives_identical_bytes(sweep_file: Path, reference_run, tmp_path: Path) -> None:

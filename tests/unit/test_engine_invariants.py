@@ -78,6 +78,29 @@ def test_same_seed_same_bytes_any_thread_count_and_split() -> None:
     assert not base.worlds["fund_spending"].equals(other.worlds["fund_spending"])
 
 
+def test_a_single_thread_run_leaves_the_thread_count_alone() -> None:
+    """numba's thread count is per thread: run(threads=1) must not make later runs serial."""
+    import numba
+
+    before = numba.get_num_threads()
+    simulator.run(REFERENCE, overrides=["population.size=500", "scenario.years=1"], replications=1,
+                  seed=1, threads=1)
+    assert numba.get_num_threads() == before
+
+
+def test_given_populations_give_the_same_worlds() -> None:
+    from simulator.engine import population_years, run_worlds
+
+    s = load_scenario(REFERENCE, SMALL)
+    plain = run_worlds(s, worlds=range(1, 4), seed=5, threads=1)
+    given = run_worlds(s, worlds=range(1, 4), seed=5, threads=1, populations=population_years(s, 5))
+    for key, value in plain.indicators.items():
+        np.testing.assert_array_equal(value, given.indicators[key], err_msg=key)
+    np.testing.assert_array_equal(plain.flows, given.flows)
+    with pytest.raises(ValueError, match="populations has 2 years"):
+        run_worlds(s, worlds=range(1), seed=5, threads=1, populations=population_years(s, 5)[:2])
+
+
 def test_microdata_sampling_does_not_change_results(reference_run) -> None:
     sampled = simulator.run(REFERENCE, overrides=SMALL + ["output.microdata_fraction=0.05"], replications=6, seed=123)
     assert sampled.worlds.equals(reference_run.worlds)
