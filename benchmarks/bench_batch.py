@@ -1,23 +1,31 @@
 """Batch overhead: how much of a batch's wall time is not simulation.
 
-A 200-task batch of tiny scenarios (population.size 500 and 20,000 by default, years=1, one
-world per task) runs on the local executor. Reported per case and worker count:
+A 200-task batch of tiny scenarios (one world and one year per task, population.size 20,000 and
+100,000 by default; a county's smallest realistic size is about 100,000) runs through
+:func:`simulator.batch.execute_sweep`. Two cases:
 
-* ``wall_s``: the whole :func:`simulator.batch.execute_sweep` (pool start, warm-up, tasks,
-  parquet writes, summary);
-* ``sim_s``: Σ of the tasks' ``Results.runtime["seconds"]``;
-* ``overhead_share`` = 1 − sim_s / (workers × wall_s): the share of the workers' time spent
-  outside simulation (target < 10%);
-* ``task_s``: Σ of the tasks' work inside the workers (building the variant's scenario and
-  :func:`simulator.run`); ``scheduling_share`` = 1 − task_s / (workers × wall_s): what the
-  batch machinery itself costs (dispatch, transfer, parquet encoding and storage, start-up);
-* ``startup_s``: wall time of a 1-task batch (spawning and warming the workers, fixed per
-  batch), and ``steady_*_share``: the same shares with that fixed cost taken out.
+* ``one-design``: 1 variant × 200 world-chunks (chunks of a design run jointly);
+* ``many-designs``: 200 variants × 1 chunk (no two tasks share a scenario: the worst case).
 
-Cases: ``one-design`` (1 variant × 200 chunks, so chunks are bundled into joint runs) and
-``many-designs`` (200 variants × 1 chunk: no two tasks share a scenario, the worst case).
+Each case runs twice:
 
-    python benchmarks/bench_batch.py [--workers 2] [--tasks 200]
+* ``warm``: in this process, after a 1-task batch loaded the kernels (a notebook's second
+  batch; with worker processes every batch still starts its own);
+* ``cold``: in a fresh interpreter, timed from ``import simulator.batch`` to the end, which is
+  what ``mcsim batch`` pays (imports, numba's first use, workers).
+
+Figures per run (``workers`` = worker count, 2 by default):
+
+* ``wall_s``: the whole batch (validation, start-up, tasks, parquet writes, summary);
+* ``sim_s``: Σ CPU seconds of the engine's runs (:func:`simulator.engine.run_worlds`, which
+  includes building the populations and settling), measured per worker thread, so time spent
+  waiting for the GIL or a core is not counted as simulation;
+* ``outside_share`` = 1 − sim_s / (workers × wall_s): the share of the workers' capacity not
+  spent simulating (target < 10%);
+* ``mode``: what ``--executor local`` chose (threads or processes); ``--executor processes``
+  is also measured cold, for comparison.
+
+    python benchmarks/bench_batch.py [--workers 2] [--tasks 200] [--people 20000 100000]
 
 JSON goes to ``benchmarks/results/batch.json``.
 """
@@ -29,6 +37,8 @@ import json
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,53 +63,68 @@ overrides = {{ "population.size" = {people}, "scenario.years" = 1 }}
     return head + f'\n[[vary]]\nkind = "grid"\nkey = "budget.risk_reserve"\nvalues = [{values}]\n'
 
 
-def measure(case: str, tasks: int, workers: int, folder: Path, people: int = 500) -> dict:
+def measure(path: Path, out: Path, workers: int, executor: str) -> dict:
+    """Run one batch in this process; its figures (the output folder is removed after)."""
+    started = time.perf_counter()
     from simulator.batch import execute_sweep
 
-    path = folder / f"{case}-{tasks}-{people}.toml"
-    path.write_text(sweep_text(case, tasks, people), encoding="utf-8")
-    out = folder / f"out-{case}-{tasks}-{workers}"
-    started = time.perf_counter()
-    outcome = execute_sweep(path, executor="local", workers=workers, out=out)
+    outcome = execute_sweep(path, executor=executor, workers=workers, out=out)
     wall = time.perf_counter() - started
     shutil.rmtree(out)
     if outcome.failures:
         raise RuntimeError(f"benchmark batch failed: {outcome.failures[0]}")
-    return {"tasks": outcome.total, "wall_s": wall, "sim_s": outcome.sim_seconds,
-            "task_s": outcome.task_seconds,
-            "overhead_share": 1.0 - outcome.sim_seconds / (workers * wall),
-            "scheduling_share": 1.0 - outcome.task_seconds / (workers * wall)}
+    return {"tasks": outcome.total, "mode": outcome.mode, "wall_s": wall, "sim_s": outcome.sim_seconds,
+            "task_s": outcome.task_seconds, "outside_share": 1.0 - outcome.sim_seconds / (workers * wall)}
+
+
+def cold(path: Path, out: Path, workers: int, executor: str) -> dict:
+    """:func:`measure` in a fresh interpreter (the numba cache on disk is warm)."""
+    code = ("import json, sys; from pathlib import Path; from benchmarks.bench_batch import measure; "
+            f"print(json.dumps(measure(Path({str(path)!r}), Path({str(out)!r}), {workers}, {executor!r})))")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"cold batch failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4))
     parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--people", type=int, nargs="+", default=[500, 20_000],
+    parser.add_argument("--people", type=int, nargs="+", default=[20_000, 100_000],
                         help="population sizes of the tiny scenarios (one case each)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="mcsim-bench-batch."))
     report = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
                           "cpus": os.cpu_count(), "python": platform.python_version()},
-              "date": time.strftime("%Y-%m-%d"), "workers": args.workers, "cases": {}}
+              "date": time.strftime("%Y-%m-%d"), "workers": args.workers, "tasks": args.tasks, "cases": {}}
+
+    def path_for(case: str, people: int, tasks: int) -> Path:
+        path = folder / f"{case}-{tasks}-{people}.toml"
+        path.write_text(sweep_text(case, tasks, people), encoding="utf-8")
+        return path
+
     try:
-        measure("one-design", 1, args.workers, folder)  # numba cache and imports warm on disk
-        startup = measure("one-design", 1, args.workers, folder)
-        report["startup_s"] = startup["wall_s"]
+        one = path_for("one-design", 500, 1)
+        cold(one, folder / "prime", args.workers, "processes")  # numba cache and imports warm on disk
+        report["startup_s"] = {executor: cold(one, folder / "s", args.workers, executor)["wall_s"]
+                               for executor in ("threads", "processes")}
+        measure(one, folder / "w", args.workers, "threads")  # this process: kernels loaded
+        print(f"1-task batch in a fresh interpreter: {report['startup_s']['threads']:.2f} s with threads, "
+              f"{report['startup_s']['processes']:.2f} s with processes; {args.workers} workers, {args.tasks} tasks")
         for people in args.people:
             for case in ("one-design", "many-designs"):
-                row = measure(case, args.tasks, args.workers, folder, people)
-                steady = max(row["wall_s"] - startup["wall_s"], 1e-9)
-                row["steady_overhead_share"] = 1.0 - row["sim_s"] / (args.workers * steady)
-                row["steady_scheduling_share"] = 1.0 - row["task_s"] / (args.workers * steady)
-                row["people"] = people
-                report["cases"][f"{case}-{people}"] = row
-                print(f"{case:13s} {people:>6} people, {row['tasks']} tasks, {args.workers} workers: "
-                      f"wall {row['wall_s']:.2f} s, simulation {row['sim_s']:.2f} s, "
-                      f"outside simulation {row['overhead_share']:.1%} "
-                      f"(without the {startup['wall_s']:.2f} s start-up: {row['steady_overhead_share']:.1%}); "
-                      f"outside the tasks (scheduling, storage) {row['scheduling_share']:.1%} "
-                      f"(without start-up {row['steady_scheduling_share']:.1%})")
+                path = path_for(case, people, args.tasks)
+                rows = {"warm local": measure(path, folder / "o", args.workers, "local"),
+                        "cold local": cold(path, folder / "o", args.workers, "local"),
+                        "cold processes": cold(path, folder / "o", args.workers, "processes")}
+                for label, row in rows.items():
+                    row["people"] = people
+                    report["cases"][f"{case}-{people}-{label.replace(' ', '-')}"] = row
+                    print(f"{case:13s} {people:>7,} people, {label:14s} ({row['mode']:9s}): wall {row['wall_s']:6.2f} s, "
+                          f"simulation {row['sim_s']:6.2f} CPU s, outside simulation {row['outside_share']:6.1%}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

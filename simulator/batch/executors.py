@@ -14,7 +14,8 @@ Every executor runs :func:`simulator.batch.worker.run_bundle`, one simulation th
   a crashing task cannot take the batch down.
 * ``local`` (the default) picks one of the two per batch: threads for small batches (estimated
   simulation under :data:`THREADS_BELOW_SECONDS` per worker, where starting processes would be a
-  large share of the wall time), processes otherwise or when no thread-safe layer is available.
+  large share of the wall time) on up to :data:`MAX_THREAD_WORKERS` workers; processes otherwise,
+  or when no thread-safe layer is available.
 * ``dask``: ``Client(address)`` for an existing scheduler (``tcp://host:8786``), else a
   ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` on 127.0.0.1.
 
@@ -35,6 +36,10 @@ EXECUTORS = ("local", "threads", "processes", "dask")
 #: below ~30 s a process pool would spend over 3% of the batch starting up; above it, processes
 #: avoid the GIL turns of many concurrent tasks and isolate the tasks from each other.
 THREADS_BELOW_SECONDS = 30.0
+#: ``local`` uses threads for at most this many workers: each task holds the GIL for its Python
+#: parts (scenario, settlement, encoding: 5-20% of a tiny task), so many more threads than this
+#: would queue for it
+MAX_THREAD_WORKERS = 8
 #: one core's simulation time per person-year (base year included), for that estimate only:
 #: 100,000 people × (1 + 1) years take about 0.09 s on the development machine
 SECONDS_PER_PERSON_YEAR = 0.5e-6
@@ -53,6 +58,7 @@ class _PoolExecutor:
 
     name = "local"
     mode = ""
+    in_process = False  # workers share this process: parts come back as tables too
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
@@ -67,7 +73,7 @@ class _PoolExecutor:
 
         from simulator.batch.worker import run_bundle
 
-        futures = {self._pool.submit(run_bundle, b): b for b in bundles}
+        futures = {self._pool.submit(run_bundle, b, self.in_process): b for b in bundles}
         for future in as_completed(futures):
             exc = future.exception()
             yield futures[future], exc if exc is not None else future.result()
@@ -93,6 +99,7 @@ class ThreadExecutor(_PoolExecutor):
     """A pool of worker threads in this process (kernels loaded once, nothing to start)."""
 
     mode = "threads"
+    in_process = True
 
     def __init__(self, workers: int | None = None):
         super().__init__(workers)
@@ -154,7 +161,8 @@ def local_mode(workers: int, work_seconds: float | None) -> str:
     ``work_seconds`` is the batch's estimated simulation time on one core (None: unknown).
     """
     small = work_seconds is not None and work_seconds / max(1, workers) < THREADS_BELOW_SECONDS
-    return "threads" if small and threadsafe_layer() else "processes"
+    few = workers <= MAX_THREAD_WORKERS
+    return "threads" if small and few and threadsafe_layer() else "processes"
 
 
 class DaskExecutor:

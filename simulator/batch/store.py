@@ -116,10 +116,33 @@ class Store:
         schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARTITIONS])
         dataset = ds.dataset(self.dataset, format="parquet",
                              partitioning=ds.partitioning(schema, flavor="hive"))
-        frame = dataset.to_table().to_pandas()
-        front = [name for name, _ in PARTITIONS]
-        frame = frame[front + [c for c in frame.columns if c not in front]]
-        return frame.sort_values(["variant", "county", "world", "year"], kind="stable").reset_index(drop=True)
+        return _tidy(dataset.to_table())
+
+    @staticmethod
+    def frame_of(tables: dict[str, Any]) -> Any:
+        """What :meth:`read` gives, from the part tables of tasks in memory (id -> Table):
+        the batch's frame without reading its parts back."""
+        import pyarrow as pa
+
+        if not tables:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["variant", "county", "world", "year"])
+        parts = []
+        for task, table in tables.items():
+            variant, county, _ = task.split("/")
+            n = table.num_rows
+            parts.append(table.append_column("variant", pa.array([variant] * n, pa.string()))
+                         .append_column("county", pa.array([county] * n, pa.string())))
+        return _tidy(pa.concat_tables(parts))
+
+
+def _tidy(table: Any) -> Any:
+    """``variant``, ``county`` first, rows sorted by variant, county, world, year."""
+    front = [name for name, _ in PARTITIONS]
+    frame = table.to_pandas()
+    frame = frame[front + [c for c in frame.columns if c not in front]]
+    return frame.sort_values(["variant", "county", "world", "year"], kind="stable").reset_index(drop=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

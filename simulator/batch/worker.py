@@ -45,6 +45,7 @@ class Outcome:
     episodes: float = 0.0
     error: str | None = None        # why it failed
     input_error: bool = False       # the failure is a bad input value (exit code 2), not a bug
+    table: Any = None               # the part as a pyarrow Table (worker threads only: no decode)
 
 
 def load_kernels() -> None:
@@ -73,13 +74,17 @@ def init_pool_worker() -> None:
     atexit.register(os._exit, 0)
 
 
-def run_bundle(bundle: list[Run]) -> list[Outcome]:
-    """Simulate every run of a bundle; a failing run fails its tasks and not the others."""
+def run_bundle(bundle: list[Run], keep_tables: bool = False) -> list[Outcome]:
+    """Simulate every run of a bundle; a failing run fails its tasks and not the others.
+
+    ``keep_tables``: also hand back each part as a pyarrow Table (for a caller in the same
+    process, which then need not decode the parquet bytes to assemble the batch's frame).
+    """
     load_kernels()
     out: list[Outcome] = []
     for item in bundle:
         try:
-            out.extend(_run(item))
+            out.extend(_run(item, keep_tables))
         except Exception as exc:  # reported per task with its parameters; the batch goes on
             from simulator.errors import InputError
 
@@ -89,7 +94,7 @@ def run_bundle(bundle: list[Run]) -> list[Outcome]:
     return out
 
 
-def _run(item: Run) -> list[Outcome]:
+def _run(item: Run, keep_tables: bool = False) -> list[Outcome]:
     """Simulate a run's joint world range; split the rows into its tasks' part files.
 
     The worker calls the engine directly and encodes its arrays (no pandas frame): per task,
@@ -114,9 +119,9 @@ def _run(item: Run) -> list[Outcome]:
     for task, lo, hi in item.tasks:
         rows = slice((lo - first) * years, (hi - first) * years)  # rows are in (world, year) order
         share = (hi - lo) / (stop - first)
-        part = {name: values[rows] for name, values in columns.items()}
-        outcomes.append(Outcome(task, encode(part, item.columns, params), (hi - lo) * years,
-                                simulated * share, work * share, output.episodes * share))
+        table = part_table({name: values[rows] for name, values in columns.items()}, item.columns, params)
+        outcomes.append(Outcome(task, encode(table), (hi - lo) * years, simulated * share, work * share,
+                                output.episodes * share, table=table if keep_tables else None))
     return outcomes
 
 
@@ -180,14 +185,13 @@ def _population_bytes(years: list[Any]) -> int:
     return sum(getattr(p, f).nbytes for p in years for f in p.__dataclass_fields__)
 
 
-def encode(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],
-           params: dict[str, Any]) -> bytes:
-    """World rows as deterministic parquet bytes, with the varied parameters as columns first.
+def part_table(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],
+               params: dict[str, Any]) -> Any:
+    """A task's part as a pyarrow Table: the varied parameters first, then the world rows.
 
     ``columns`` maps names to equal-length numpy arrays (:func:`simulator.results.world_columns`).
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     n = len(columns["world"])
     arrays: dict[str, Any] = {}
@@ -200,8 +204,16 @@ def encode(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],
         arrays[name] = pa.array([value] * n, type=getattr(pa, kind)())
     for name, values in columns.items():
         arrays[name] = pa.array(values)
+    return pa.table(arrays)
+
+
+def encode(table: Any) -> bytes:
+    """A part table as deterministic parquet bytes (no timestamps, no pandas metadata)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     sink = pa.BufferOutputStream()
-    pq.write_table(pa.table(arrays), sink, use_dictionary=False)
+    pq.write_table(table, sink, use_dictionary=False)
     return sink.getvalue().to_pybytes()
 
 

@@ -33,6 +33,8 @@ def test_local_picks_threads_for_small_batches_with_a_threadsafe_layer(monkeypat
     monkeypatch.setattr(executors, "threadsafe_layer", lambda: layer)
     assert executors.local_mode(2, work) == mode  # 30 s per worker is the line
     assert executors.make_executor("local", workers=2, work_seconds=work).mode == mode
+    many = executors.MAX_THREAD_WORKERS + 1  # many workers would queue for the GIL
+    assert executors.local_mode(many, 1.0) == "processes"
 
 
 def test_threads_refused_without_a_threadsafe_layer(monkeypatch) -> None:
