@@ -44,6 +44,7 @@ class Run:
     replications: int
     columns: tuple[tuple[str, str], ...]   # (parameter key, arrow type) written to every part
     tasks: tuple[tuple[str, int, int], ...]  # (task id, first world, stop world)
+    prepared: Any = None                   # the validated Scenario, when the sweep kept it
 
 
 def plan_tasks(sweep: Sweep) -> list[Task]:
@@ -102,7 +103,8 @@ def _runs(sweep: Sweep, tasks: list[Task], per_run: int, columns: tuple[tuple[st
             t = group[0]
             runs.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
                             sweep.seed, sweep.replications, columns,
-                            tuple((x.id, x.worlds.start, x.worlds.stop) for x in group)))
+                            tuple((x.id, x.worlds.start, x.worlds.stop) for x in group),
+                            sweep.prepared.get((t.variant.id, t.county.name))))
             group = []
         if task is not None:
             group.append(task)

@@ -140,6 +140,10 @@ _BLOCKS = {"grid": _Grid, "oat": _Oat, "sample": _Sample}
 
 
 # ---------------------------------------------------------------------------------- results
+#: validated variant scenarios a sweep keeps for its workers (about 30 KiB each)
+MAX_PREPARED = 1024
+
+
 @dataclass(frozen=True)
 class Variant:
     """One design of the sweep: ``params`` are (dotted scenario key, value) overrides."""
@@ -179,6 +183,9 @@ class Sweep:
     keys: tuple[str, ...]                      # every varied key, in order of first appearance
     overrides: tuple[tuple[str, Any], ...] = ()
     base_values: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: (variant id, county name) -> the Scenario validated while loading the sweep (at most
+    #: :data:`MAX_PREPARED`), handed to the workers so they do not validate it again
+    prepared: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_oat(self) -> bool:
@@ -278,11 +285,12 @@ def load_sweep(source: str | Path) -> Sweep:
     variants = _variants([b for _, b in blocks], int(seed), dump)
     keys = tuple(dict.fromkeys(k for v in variants for k, _ in v.params))
     where = {key: line_of(f"vary[{i}]", lines) for i, b in reversed(blocks) for _, key in _block_keys(b)}
-    variants = _check_variants(variants, counties[0], sweep_overrides, file, where)
+    prepared: dict[tuple[str, str], Any] = {}
+    variants = _check_variants(variants, counties[0], sweep_overrides, file, where, prepared, first)
     return Sweep(name=meta.name, file=path, replications=int(replications), seed=int(seed),
                  chunk_worlds=meta.chunk_worlds, metrics=tuple(meta.metrics), variants=tuple(variants),
                  counties=tuple(counties), keys=keys, overrides=tuple(sweep_overrides.items()),
-                 base_values={k: lookup(dump, k) for k in keys})
+                 base_values={k: lookup(dump, k) for k in keys}, prepared=prepared)
 
 
 def _check_blocks(raw: Any, add, file: str, lines: dict[str, int],
@@ -366,10 +374,12 @@ def _variants(blocks: list[Any], seed: int, dump: dict[str, Any]) -> list[Varian
 
 
 def _check_variants(variants: list[Variant], county: County, sweep_overrides: dict, file: str,
-                    where: dict[str, int | None]) -> list[Variant]:
+                    where: dict[str, int | None], prepared: dict[tuple[str, str], Any],
+                    base: Any) -> list[Variant]:
     """Load the base scenario with each variant's values; keep the problems of those that fail.
 
-    A problem with a varied key is reported at the ``[[vary]]`` block that sets it."""
+    A problem with a varied key is reported at the ``[[vary]]`` block that sets it. The first
+    :data:`MAX_PREPARED` valid scenarios go into ``prepared`` (``base``: the county's own)."""
     from simulator.scenario.load import SET_ORIGIN, load_scenario
 
     def place(p: Problem) -> Problem:
@@ -380,13 +390,15 @@ def _check_variants(variants: list[Variant], county: County, sweep_overrides: di
 
     out = []
     for v in variants:
-        if not v.params:
-            out.append(v)
-            continue
-        try:
-            load_scenario(county.scenario, sweep_overrides | dict(county.overrides) | dict(v.params))
-        except InputError as exc:
-            v = Variant(v.id, v.label, v.kind, v.params, v.oat, tuple(place(p) for p in exc.problems))
+        scenario = base
+        if v.params:
+            try:
+                scenario = load_scenario(county.scenario, sweep_overrides | dict(county.overrides) | dict(v.params))
+            except InputError as exc:
+                v = Variant(v.id, v.label, v.kind, v.params, v.oat, tuple(place(p) for p in exc.problems))
+                scenario = None
+        if scenario is not None and len(prepared) < MAX_PREPARED:
+            prepared[(v.id, county.name)] = scenario
         out.append(v)
     return out
 

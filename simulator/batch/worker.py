@@ -135,7 +135,7 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    scenario = load_scenario(item.scenario, dict(item.overrides))
+    scenario = item.prepared if item.prepared is not None else load_scenario(item.scenario, dict(item.overrides))
     dump = scenario.model_dump(mode="python")
     params = {}
     for name, _ in item.columns:
