@@ -31,6 +31,7 @@ _POPULATIONS: OrderedDict[tuple, list[Any]] = OrderedDict()
 #: populations kept per worker; a design that varies no ``[population]`` key reuses them
 _POPULATION_BYTES = 256 * 2**20
 _LOADED = threading.Event()
+_LOAD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,15 @@ def load_kernels() -> None:
     """
     if _LOADED.is_set():
         return
-    from simulator.api import run
-    from simulator.scenario import load_scenario
+    with _LOAD_LOCK:  # a second caller waits for the first instead of loading again
+        if _LOADED.is_set():
+            return
+        from simulator.api import run
+        from simulator.scenario import load_scenario
 
-    s = load_scenario(_builtin_reference(), {"population.size": 200, "scenario.years": 1})
-    run(s, replications=1, seed=0, threads=1)
-    _LOADED.set()
+        s = load_scenario(_builtin_reference(), {"population.size": 200, "scenario.years": 1})
+        run(s, replications=1, seed=0, threads=1)
+        _LOADED.set()
 
 
 def init_pool_worker() -> None:
