@@ -12,6 +12,7 @@ import numpy as np
 from simulator.constants import (
     CHRONIC, INPATIENT, LONG_STAY, OUTPATIENT, Q_COST, Q_EPISODES, Q_FUND, Q_OOP, Q_WEIGHT,
 )
+from simulator.sums import cell_sum
 
 IN_COUNTY = slice(0, 4)
 PRIMARY = slice(0, 3)
@@ -30,31 +31,31 @@ def care_indicators(flows: np.ndarray, paid: np.ndarray) -> dict[str, np.ndarray
     Returns visits, admissions, costs, fund shares and retention ratios; ``fund_all`` is the
     fund's payment at every tier (yuan), ``fund_outside`` the part paid out of county.
     """
-    episodes = flows[..., Q_EPISODES].sum(axis=3)          # [world, tier, service]
-    visits_t = episodes[:, :, VISITS].sum(axis=2)           # [world, tier]
-    admits_t = episodes[:, :, ADMISSIONS].sum(axis=2)
-    paid_t = paid.sum(axis=(2, 3))                           # [world, tier]
-    visits = visits_t.sum(axis=1)
-    admissions = admits_t.sum(axis=1)
-    fund_all = paid_t.sum(axis=1)
-    fund_county = paid_t[:, IN_COUNTY].sum(axis=1)
-    total_cost = flows[..., Q_COST].sum(axis=(1, 2, 3))
-    admissions_paid = paid[:, :, ADMISSIONS, :].sum(axis=(1, 2, 3))
+    episodes = cell_sum(flows[..., Q_EPISODES], keep=3)     # [world, tier, service]
+    visits_t = cell_sum(episodes[:, :, VISITS], keep=2)      # [world, tier]
+    admits_t = cell_sum(episodes[:, :, ADMISSIONS], keep=2)
+    paid_t = cell_sum(paid, keep=2)                          # [world, tier]
+    visits = cell_sum(visits_t)
+    admissions = cell_sum(admits_t)
+    fund_all = cell_sum(paid_t)
+    fund_county = cell_sum(paid_t[:, IN_COUNTY])
+    total_cost = cell_sum(flows[..., Q_COST])
+    admissions_paid = cell_sum(paid[:, :, ADMISSIONS, :])
     return {
         "episodes_outpatient": visits,
         "episodes_inpatient": admissions,
         "total_cost": total_cost,
-        "oop_spending": flows[..., Q_OOP].sum(axis=(1, 2, 3)),
+        "oop_spending": cell_sum(flows[..., Q_OOP]),
         "fund_all": fund_all,
         "fund_outside": fund_all - fund_county,
-        "county_visit_share": _ratio(visits_t[:, IN_COUNTY].sum(axis=1) + admits_t[:, IN_COUNTY].sum(axis=1),
+        "county_visit_share": _ratio(cell_sum(visits_t[:, IN_COUNTY]) + cell_sum(admits_t[:, IN_COUNTY]),
                                      visits + admissions),
-        "county_inpatient_share": _ratio(admits_t[:, IN_COUNTY].sum(axis=1), admissions),
-        "primary_visit_share": _ratio(visits_t[:, PRIMARY].sum(axis=1), visits),
+        "county_inpatient_share": _ratio(cell_sum(admits_t[:, IN_COUNTY]), admissions),
+        "primary_visit_share": _ratio(cell_sum(visits_t[:, PRIMARY]), visits),
         "county_fund_share": _ratio(fund_county, fund_all),
-        "primary_fund_share": _ratio(paid_t[:, PRIMARY].sum(axis=1), fund_county),
-        "effective_reimbursement_rate": _ratio(flows[..., Q_FUND].sum(axis=(1, 2, 3)), total_cost),
-        "cost_per_weighted_case": _ratio(admissions_paid, flows[..., Q_WEIGHT].sum(axis=(1, 2, 3))),
+        "primary_fund_share": _ratio(cell_sum(paid_t[:, PRIMARY]), fund_county),
+        "effective_reimbursement_rate": _ratio(cell_sum(flows[..., Q_FUND]), total_cost),
+        "cost_per_weighted_case": _ratio(admissions_paid, cell_sum(flows[..., Q_WEIGHT])),
     }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.constants import Q_COST, Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_OOP, Q_POINTS
+from simulator.sums import cell_sum
 
 
 def drg_totals(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,9 +30,9 @@ def drg_totals(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     ``flows``: float64[world, tier, service, scheme, quantity].
     """
-    outlier = flows[..., Q_DRG_OUTLIER].sum(axis=(1, 2, 3))
-    points = flows[..., Q_POINTS].sum(axis=(1, 2, 3))
-    oop = flows[..., Q_DRG_OOP].sum(axis=(1, 2, 3))
+    outlier = cell_sum(flows[..., Q_DRG_OUTLIER])
+    points = cell_sum(flows[..., Q_POINTS])
+    oop = cell_sum(flows[..., Q_DRG_OOP])
     return outlier, points, oop
 
 
@@ -64,4 +65,4 @@ def payments(flows: np.ndarray, point_value: np.ndarray) -> np.ndarray:
 
 def provider_margin(flows: np.ndarray, paid: np.ndarray) -> np.ndarray:
     """Provider margin per [world, tier], yuan: fund payment + OOP − cost."""
-    return (paid + flows[..., Q_OOP] - flows[..., Q_COST]).sum(axis=(2, 3))
+    return cell_sum(paid + flows[..., Q_OOP] - flows[..., Q_COST], keep=2)
