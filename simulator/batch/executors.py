@@ -40,9 +40,6 @@ THREADS_BELOW_SECONDS = 30.0
 #: parts (scenario, settlement, encoding: 5-20% of a tiny task), so many more threads than this
 #: would queue for it
 MAX_THREAD_WORKERS = 8
-#: one core's simulation time per person-year (base year included), for that estimate only:
-#: 100,000 people × (1 + 1) years take about 0.09 s on the development machine
-SECONDS_PER_PERSON_YEAR = 0.5e-6
 
 
 def default_workers() -> int:
@@ -104,55 +101,40 @@ class ThreadExecutor(_PoolExecutor):
     def __init__(self, workers: int | None = None):
         super().__init__(workers)
         if not threadsafe_layer():
+            import numba
+
             raise InputError(Problem("--executor", "threads need a thread-safe numba threading layer "
-                                     f"(omp or tbb); this numba uses {numba_layer() or 'workqueue'}",
+                                     f"(omp or tbb); this numba uses {numba.threading_layer()}",
                                      hint="pip install tbb, or use --executor processes"))
 
     def __enter__(self) -> "ThreadExecutor":
         from concurrent.futures import ThreadPoolExecutor
 
-        from simulator.batch.worker import load_kernels
+        from simulator.batch.worker import load_kernels, reset_caches
 
+        reset_caches()  # this process's caches may hold another batch's scenarios
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mcsim-batch",
                                         initializer=load_kernels)
         return self
 
+    def __exit__(self, *exc: Any) -> None:
+        from simulator.batch.worker import reset_caches
 
-def numba_layer() -> str | None:
-    """The threading layer numba has loaded in this process, or None before its first parallel run."""
-    import numba
-
-    try:
-        return numba.threading_layer()
-    except ValueError:
-        return None
+        super().__exit__(*exc)
+        reset_caches()  # give the populations' memory back
 
 
 def threadsafe_layer() -> bool:
     """Whether numba's parallel kernels may be entered from several Python threads at once.
 
-    True when the loaded layer is ``omp`` or ``tbb``; before any parallel run, whether numba's
-    choice (``NUMBA_THREADING_LAYER``, by default tbb, then omp, then workqueue) will be one.
+    Loads numba's threading layer by its own rules (``NUMBA_THREADING_LAYER``, its priority
+    list, the TBB version check: ``set_num_threads`` launches it) and asks which it chose:
+    ``omp`` and ``tbb`` are thread-safe, ``workqueue`` is not.
     """
-    loaded = numba_layer()
-    if loaded is not None:
-        return loaded in ("omp", "tbb")
     import numba
 
-    wanted = str(numba.config.THREADING_LAYER).lower()
-    if wanted == "workqueue":
-        return False
-    candidates = {"tbb": ("tbb",), "omp": ("omp",), "safe": ("tbb",)}.get(wanted, ("tbb", "omp"))
-    for name in candidates:
-        try:
-            if name == "tbb":
-                from numba.np.ufunc import tbbpool  # noqa: F401
-            else:
-                from numba.np.ufunc import omppool  # noqa: F401
-            return True
-        except (ImportError, OSError):
-            continue
-    return False
+    numba.set_num_threads(numba.get_num_threads())  # launches the layer; changes nothing else
+    return numba.threading_layer() in ("omp", "tbb")
 
 
 def local_mode(workers: int, work_seconds: float | None) -> str:

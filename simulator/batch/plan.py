@@ -18,6 +18,13 @@ from simulator.batch.spec import County, Sweep, Variant
 
 #: most worlds simulated by one bundled run (memory stays small: O(worlds × categories))
 MAX_BUNDLE_WORLDS = 256
+#: one core's simulation time per person-year (base year included), for estimates only (the
+#: local executor's choice, bundle sizes): 100,000 people × (1 + 1) years take about 0.09 s on
+#: the development machine
+SECONDS_PER_PERSON_YEAR = 0.5e-6
+#: most estimated simulation in one bundle: a bundle's results are stored when it ends, so a
+#: killed batch loses at most about this much work per worker
+MAX_BUNDLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -71,25 +78,36 @@ def param_columns(sweep: Sweep) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def task_seconds(sweep: Sweep, task: Task) -> float:
+    """Estimated one-core simulation time of a task (seconds)."""
+    return SECONDS_PER_PERSON_YEAR * sweep.person_years(task.variant, task.county) * len(task.worlds)
+
+
 def bundle(sweep: Sweep, tasks: Iterable[Task], workers: int) -> list[list[Run]]:
     """Group ``tasks`` into bundles of shrinking size (guided self-scheduling).
 
     Each bundle takes about 1/(2·workers) of the tasks still unassigned, so the first bundles
     are large (consecutive chunks of a design join into few long runs, spreading a run's fixed
     cost: population, compiled arrays, choice tables) and the last ones hold a single task
-    (no worker waits long for another's last bundle). Bundles run in the order returned.
+    (no worker waits long for another's last bundle). A bundle holds at most about
+    :data:`MAX_BUNDLE_SECONDS` of estimated simulation. Bundles run in the order returned.
     """
     tasks = list(tasks)
     if not tasks:
         return []
     per_run = max(1, MAX_BUNDLE_WORLDS // max(1, sweep.chunk_worlds))
     columns = param_columns(sweep)
+    cost = [task_seconds(sweep, t) for t in tasks]
     bundles: list[list[Run]] = []
     at = 0
     while at < len(tasks):
         size = max(1, math.ceil((len(tasks) - at) / (2 * max(1, workers))))
-        bundles.append(_runs(sweep, tasks[at:at + size], per_run, columns))
-        at += size
+        end, spent = at, 0.0
+        while end < at + size and (end == at or spent + cost[end] <= MAX_BUNDLE_SECONDS):
+            spent += cost[end]
+            end += 1
+        bundles.append(_runs(sweep, tasks[at:end], per_run, columns))
+        at = end
     return bundles
 
 

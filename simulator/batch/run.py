@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from simulator.batch.plan import Task, bundle, plan_tasks
+from simulator.batch.plan import Task, bundle, plan_tasks, task_seconds
 from simulator.batch.spec import Sweep, Variant, describe, load_sweep
 from simulator.batch.store import Store, write_atomic
 
@@ -121,15 +121,14 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
     ``on_start(outcome)`` is called once the plan is known and before any task runs (the CLI
     prints the task count there).
     """
-    from simulator.batch.executors import SECONDS_PER_PERSON_YEAR, make_executor
+    from simulator.batch.executors import make_executor
 
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
     tasks = plan_tasks(sweep)
     # options are checked before anything is written; the estimate (all valid tasks, also on a
     # resume) only decides threads or processes for ``local``
-    work = SECONDS_PER_PERSON_YEAR * sum(sweep.person_years(t.variant, t.county) * len(t.worlds)
-                                         for t in tasks if not t.variant.problems)
+    work = sum(task_seconds(sweep, t) for t in tasks if not t.variant.problems)
     runner = make_executor(executor, workers=workers, scheduler=scheduler, work_seconds=work)
     store = Store(Path(out) if out is not None else Path("results") / sweep.name)
     done = store.open(plan_document(sweep, tasks), resume=resume)

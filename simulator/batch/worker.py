@@ -28,8 +28,10 @@ _CACHE: OrderedDict[tuple, tuple[Any, dict[str, Any]]] = OrderedDict()
 _CACHE_SIZE = 32
 _CACHE_LOCK = threading.Lock()
 _POPULATIONS: OrderedDict[tuple, list[Any]] = OrderedDict()
-#: populations kept per worker; a design that varies no ``[population]`` key reuses them
-_POPULATION_BYTES = 256 * 2**20
+#: populations kept per worker process; a design that varies no ``[population]`` key reuses them
+_POPULATION_BYTES = 128 * 2**20
+#: arrow type of a varied key's column kind (:func:`simulator.batch.plan.param_columns`)
+ARROW_TYPES = {"bool": "bool_", "float64": "float64", "string": "string"}
 _LOADED = threading.Event()
 _LOAD_LOCK = threading.Lock()
 
@@ -134,7 +136,7 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
     from simulator.batch.spec import lookup
     from simulator.scenario import load_scenario
 
-    key = (item.scenario, json.dumps(item.overrides, sort_keys=True, default=repr))
+    key = (item.scenario, json.dumps(item.overrides, sort_keys=True, default=repr), item.columns)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -172,21 +174,31 @@ def _populations(scenario: Any, seed: int) -> list[Any] | None:
         if key in _POPULATIONS:
             _POPULATIONS.move_to_end(key)
             return _POPULATIONS[key]
-    if table.size * (scenario.scenario.years + 1) * _BYTES_PER_PERSON > _POPULATION_BYTES:
+    if _population_bytes(table.size, scenario.scenario.years) > _POPULATION_BYTES:
         return None
     years = population_years(scenario, seed)
     with _CACHE_LOCK:
         _POPULATIONS[key] = years
-        while sum(_population_bytes(v) for v in _POPULATIONS.values()) > _POPULATION_BYTES:
+        while sum(_population_bytes(v[0].size, len(v) - 1) for v in _POPULATIONS.values()) > _POPULATION_BYTES:
             _POPULATIONS.popitem(last=False)
     return years
 
 
-_BYTES_PER_PERSON = 30  # the Population arrays of one person-year (int8 … float64 columns)
+#: memory of one person-year: the Population arrays (30 bytes, int8 to float64 columns) and the
+#: kernels' int64 person columns cached on it (40 bytes)
+_BYTES_PER_PERSON = 70
 
 
-def _population_bytes(years: list[Any]) -> int:
-    return sum(getattr(p, f).nbytes for p in years for f in p.__dataclass_fields__)
+def _population_bytes(people: int, years: int) -> int:
+    return int(people) * (int(years) + 1) * _BYTES_PER_PERSON
+
+
+def reset_caches() -> None:
+    """Forget this process's scenarios and populations (a thread executor starting or ending a
+    batch: the next batch may vary other keys, or its scenario files may have been edited)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _POPULATIONS.clear()
 
 
 def part_table(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],
@@ -205,7 +217,7 @@ def part_table(columns: dict[str, Any], params_columns: tuple[tuple[str, str], .
             value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
         elif kind == "float64" and value is not None:
             value = float(value)
-        arrays[name] = pa.array([value] * n, type=getattr(pa, kind)())
+        arrays[name] = pa.array([value] * n, type=getattr(pa, ARROW_TYPES[kind])())
     for name, values in columns.items():
         arrays[name] = pa.array(values)
     return pa.table(arrays)

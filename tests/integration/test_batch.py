@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.batch import SweepFailed, execute_sweep, load_sweep, run_sweep
+from simulator.batch.executors import threadsafe_layer
 from simulator.cli import mcsim
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +51,8 @@ def reference_run(sweep_file: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The uninterrupted local run every other run is compared with."""
     out = tmp_path_factory.mktemp("local") / "out"
     outcome = execute_sweep(sweep_file, executor="local", workers=2, out=out)
-    assert outcome.mode == "threads" and not outcome.failures  # a small batch: no processes to start
+    # a small batch: worker threads, no processes to start (where numba's layer is thread-safe)
+    assert outcome.mode == ("threads" if threadsafe_layer() else "processes") and not outcome.failures
     return out, outcome.frame
 
 
@@ -94,7 +96,7 @@ def test_batch_rows_equal_direct_runs_of_each_design(tmp_path: Path) -> None:
         '[[vary]]\nkind = "grid"\nkey = "budget.risk_reserve"\nvalues = [0.03, 0.06]\n')
     path = tmp_path / "pop.toml"
     path.write_text(text, encoding="utf-8")
-    frame = run_sweep(path, executor="threads", workers=2, out=tmp_path / "out")
+    frame = run_sweep(path, executor="local", workers=2, out=tmp_path / "out")
     assert frame["variant"].nunique() == 4
     for (size, reserve), rows in frame.groupby(["population.size", "budget.risk_reserve"]):
         s = simulator.load_scenario(REFERENCE, {"population.size": int(size), "scenario.years": 2,
@@ -102,6 +104,28 @@ def test_batch_rows_equal_direct_runs_of_each_design(tmp_path: Path) -> None:
         direct = simulator.run(s, replications=4, seed=s.scenario.seed, threads=1).worlds
         got = rows.drop(columns=["variant", "county", "population.size", "budget.risk_reserve"])
         pd.testing.assert_frame_equal(got.reset_index(drop=True), direct[got.columns].reset_index(drop=True))
+
+
+def test_a_later_batch_in_the_same_process_sees_edited_files_and_its_own_keys(tmp_path: Path) -> None:
+    """Worker threads live in this process: a batch must not reuse another batch's scenarios."""
+    base = tmp_path / "county.toml"
+    base.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    text = sweep_text("[0.03, 0.05]", replications=2).replace(REFERENCE.as_posix(), base.as_posix())
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    first = run_sweep(path, executor="local", workers=2, out=tmp_path / "a")
+    base.write_text(base.read_text(encoding="utf-8").replace("community_share = 1.0", "community_share = 0.5"),
+                    encoding="utf-8")
+    edited = run_sweep(path, executor="local", workers=2, out=tmp_path / "b")
+    assert (edited["budget"] < 0.6 * first["budget"]).all()  # half the pooled fund: the edit is seen
+    fresh = run_sweep(path, executor="processes", workers=2, out=tmp_path / "c")
+    assert dataset_bytes(tmp_path / "b") == dataset_bytes(tmp_path / "c")
+    # another sweep on the same designs that also varies a boolean key: its own columns, typed
+    both = text + '[[vary]]\nkind = "grid"\nkey = "budget.outside_charged"\nvalues = [true, false]\n'
+    path.write_text(both, encoding="utf-8")
+    frame = run_sweep(path, executor="local", workers=2, out=tmp_path / "d")
+    assert frame["budget.outside_charged"].dtype == bool and frame["budget.outside_charged"].any()
+    assert frame["budget.risk_reserve"].notna().all()
 
 
 def test_dask_local_cluster_gives_identical_bytes(sweep_file: Path, reference_run, tmp_path: Path) -> None:

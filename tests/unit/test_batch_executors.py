@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator.batch import executors
-from simulator.batch.plan import bundle, plan_tasks
+from simulator.batch.plan import MAX_BUNDLE_SECONDS, SECONDS_PER_PERSON_YEAR, bundle, plan_tasks, task_seconds
 from simulator.batch.spec import load_sweep
 from simulator.errors import InputError
 
@@ -63,3 +63,14 @@ def test_bundles_shrink_and_cover_every_task_once(tmp_path: Path) -> None:
     # consecutive chunks of one design run jointly: one run per bundle here
     assert all(len(b) == 1 for b in bundles)
     assert bundles[0][0].tasks[0][1:] == (0, 1) and bundles[0][0].tasks[-1][1:] == (49, 50)
+
+
+def test_bundles_hold_at_most_half_a_minute_of_work(tmp_path: Path) -> None:
+    """Results are stored per bundle: a killed batch must not lose hours of a worker's work."""
+    s = load_sweep(sweep(tmp_path, replications=200, people=100_000))
+    tasks = plan_tasks(s)
+    per_task = task_seconds(s, tasks[0])
+    assert per_task == pytest.approx(100_000 * 2 * SECONDS_PER_PERSON_YEAR)
+    bundles = bundle(s, tasks, workers=1)
+    sizes = [sum(len(r.tasks) for r in b) for b in bundles]
+    assert max(sizes) * per_task <= MAX_BUNDLE_SECONDS and sum(sizes) == 200
