@@ -118,7 +118,7 @@ def test_a_later_batch_in_the_same_process_sees_edited_files_and_its_own_keys(tm
                     encoding="utf-8")
     edited = run_sweep(path, executor="local", workers=2, out=tmp_path / "b")
     assert (edited["budget"] < 0.6 * first["budget"]).all()  # half the pooled fund: the edit is seen
-    fresh = run_sweep(path, executor="processes", workers=2, out=tmp_path / "c")
+    run_sweep(path, executor="processes", workers=2, out=tmp_path / "c")  # fresh worker processes
     assert dataset_bytes(tmp_path / "b") == dataset_bytes(tmp_path / "c")
     # another sweep on the same designs that also varies a boolean key: its own columns, typed
     both = text + '[[vary]]\nkind = "grid"\nkey = "budget.outside_charged"\nvalues = [true, false]\n'
