@@ -1,4 +1,5 @@
-"""What runs inside a worker process: simulate a bundle, return each task's parquet bytes.
+"""What runs inside a worker (a thread of this process, or a worker process): simulate a
+bundle, return each task's parquet bytes.
 
 Workers return the encoded part files instead of writing them, so a remote dask cluster needs
 no shared output folder (it needs the scenario files at the same paths, or a shared checkout).
@@ -6,6 +7,10 @@ Part files are deterministic: rows in (world, year) order, columns in a fixed or
 parameters, then ``world``, ``year``, every indicator, ``score_factor``, ``epidemic``), and no
 pandas or timestamp metadata, so identical results give identical bytes whichever executor,
 worker count or resumption produced them.
+
+A worker keeps recent scenarios and populations (a design that varies no ``[population]`` key
+reuses its population); worker threads share them under a lock, and a thread executor clears
+them at the start and end of each batch.
 """
 
 from __future__ import annotations
