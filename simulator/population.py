@@ -58,7 +58,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from simulator.errors import ProblemList
+from simulator.errors import ProblemList, file_stamp
 from simulator.tabular import read_table
 
 #: Stream tags: synthesis uses SeedSequence([seed, POPULATION_TAG]), projection year k
@@ -370,7 +370,22 @@ def read_population(path: str | Path, *, age_bands: Sequence[str],
     ------
     InputError
         with every problem: missing file or columns, bad cells by column and CSV line / row.
+
+    A file is parsed once per :func:`~simulator.errors.file_stamp` (validating a scenario and
+    running it read the same file; a Population's arrays are read-only, so sharing is safe).
     """
+    stamp = file_stamp(Path(path))
+    if stamp is not None:
+        return _read_population_cached(stamp, tuple(age_bands), key)
+    return _read_population(Path(path), tuple(age_bands), key)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_population_cached(stamp: tuple[str, int, int], age_bands: tuple[str, ...], key: str) -> Population:
+    return _read_population(Path(stamp[0]), age_bands, key)
+
+
+def _read_population(path: Path, age_bands: tuple[str, ...], key: str) -> Population:
     problems = ProblemList(title="invalid population file")
     table = read_table(Path(path), key=key, what="population", problems=problems)
     table.require(problems, COLUMNS)
