@@ -304,10 +304,12 @@ def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
     n_w = flows.shape[0]
     if drg.mode == "fixed" or y == 0:
         pv = np.full(n_w, drg.point_value)
-        pool = drg_payments_at(flows, pv)  # the base year's DRG payments start the pool
+        drg_paid = drg_payments_at(flows, pv)
+        pool = drg_paid  # the base year's DRG payments start the pool
     else:
         pool = state.pool * (1.0 + drg.pool_growth)
         pv = floating_point_value(flows, pool)
+        drg_paid = drg_payments_at(flows, pv)
     paid = payments(flows, pv)
     care = care_indicators(flows, paid)
     fund_all, fund_outside = care.pop("fund_all"), care.pop("fund_outside")
@@ -333,7 +335,7 @@ def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(n_w)
     values = dict(care, enrolled=enrolled, fund_spending=spending, budget=budget, balance=budget - spending,
                   balance_rate=(budget - spending) / budget, cost_growth_rate=growth,
-                  drg_point_value=pv, drg_pool=pool, drg_fund_payment=drg_payments_at(flows, pv),
+                  drg_point_value=pv, drg_pool=pool, drg_fund_payment=drg_paid,
                   fund_outside=fund_outside, reasonable_overspend=np.zeros(n_w))
     score = assessment_score(values, indicators_spec, rules.assessment.full_score) if indicators_spec \
         else np.full(n_w, float(rules.assessment.full_score))
@@ -354,22 +356,24 @@ def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
     outcome = settle(rules, budget, spending, score, reasonable)
     values.update(outcome.to_dict())
     values["assessment_score"] = score
-    values["score_factor"] = outcome.score_factor
     values["_paid"] = paid
-    _advance(s, state, rules, values, budget, spending, score, reasonable, care, pool, y)
+    _advance(s, state, rules, values, reasonable, y)
     return values
 
 
-def _advance(s: Scenario, state: _WorldState, rules, values, budget, spending, score, reasonable,
-             care, pool, y) -> None:
-    """Carry the year's outcome into each world's next year (module docstring formulas)."""
+def _advance(s: Scenario, state: _WorldState, rules, values: dict[str, np.ndarray],
+             reasonable: np.ndarray | None, y: int) -> None:
+    """Carry the year's outcome (``values`` of :func:`_settle_year`) into each world's next year
+    (module docstring formulas); ``reasonable`` as settled (None: no exogenous overspend)."""
     dyn = s.dynamics
-    state.budget, state.spending, state.pool = budget, spending, pool
-    state.total_cost = care["total_cost"]
+    budget, spending = values["budget"], values["fund_spending"]
+    state.budget, state.spending, state.pool = budget, spending, values["drg_pool"]
+    state.total_cost = values["total_cost"]
     if y == 0:
         return
     if dyn.cost_control_elasticity > 0:
-        m = marginal_retention(rules, budget, spending, score, reasonable)
+        m = marginal_retention(rules, budget, spending, values["assessment_score"], reasonable,
+                               settled=values["community_net"])
         state.effort = np.clip(dyn.cost_control_elasticity * m, 0.0, 0.9)
     if dyn.investment_share > 0 and s.settlement.carry_over:
         invested = dyn.investment_share * values["retained_surplus"]
