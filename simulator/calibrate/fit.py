@@ -87,7 +87,6 @@ class Evaluator:
         self.seed = seed
         self.threads = threads
         start = scenario.scenario.start_year
-        self.years = {t.key: (t.year if t.year is not None else start) for t in spec.targets}
         last = scenario.scenario.start_year + scenario.scenario.years - 1
         problems = [Problem(f"target[{i}].year", f"year {t.year} is outside the simulated years "
                             f"{start}-{last}", file=t.file, line=t.line)
@@ -99,7 +98,8 @@ class Evaluator:
         from_file = scenario.population.source == "file"
         self.size = full if (size is None or from_file or size >= full) else int(size)
         self.factor = full / self.size
-        self.evaluations = 0
+        self.evaluations = 0  # simulations run (a point asked for again is not run again)
+        self._seen: dict[tuple[tuple[str, float], ...], dict[tuple[str, int | None], np.ndarray]] = {}
 
     def _year(self, t: Target) -> int:
         return t.year if t.year is not None else self.scenario.scenario.start_year
@@ -125,7 +125,12 @@ class Evaluator:
         return target_values(results, self.spec.targets, factor)
 
     def at(self, values: dict[str, float]) -> dict[tuple[str, int | None], np.ndarray]:
-        return self.simulate(self.small_scenario(values), self.factor)
+        """Per-world target values at ``values``, simulated once per distinct point (the start
+        point and the optimum are asked for again by the optimiser and the report)."""
+        point = tuple(sorted((k, float(v)) for k, v in values.items()))
+        if point not in self._seen:
+            self._seen[point] = self.simulate(self.small_scenario(values), self.factor)
+        return self._seen[point]
 
 
 def evaluation_scenario(scenario, size: int | None, years: int):
