@@ -50,7 +50,6 @@ Scheme, sex, village and distances do not change for a person. Randomness comes 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -58,6 +57,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from simulator.atomic import write_with
 from simulator.errors import ProblemList, file_stamp
 from simulator.tabular import read_table
 
@@ -442,20 +442,13 @@ def write_population(pop: Population, path: str | Path, age_bands: Sequence[str]
         "dist_township_km": pa.array(pop.dist_township_km, type=pa.float64()),
         "dist_county_km": pa.array(pop.dist_county_km, type=pa.float64()),
     }
-    table = pa.table(columns)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        if path.suffix.lower() == ".csv":
-            import pyarrow.csv as pacsv
+    if path.suffix.lower() == ".csv":
+        import pyarrow.csv as pacsv
 
-            plain = pa.table({name: (col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
-                              for name, col in columns.items()})
-            pacsv.write_csv(plain, tmp)
-        else:
-            import pyarrow.parquet as pq
+        plain = pa.table({name: (col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+                          for name, col in columns.items()})
+        write_with(path, lambda tmp: pacsv.write_csv(plain, tmp))
+    else:
+        import pyarrow.parquet as pq
 
-            pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        write_with(path, lambda tmp: pq.write_table(pa.table(columns), tmp))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simulator._version import __version__
+from simulator.atomic import replace_dir
 from simulator.constants import SCHEME_NAMES, SERVICE_NAMES, TIER_NAMES
 from simulator.indicators import KEYS
 
@@ -122,7 +122,7 @@ class Results:
                 self.microdata.to_parquet(tmp / "microdata.parquet", index=False)
             dump_scenario(self.scenario, tmp / "scenario.resolved.toml")
             self._write_extras(tmp, figures, report, lang)
-            _replace_dir(tmp, out)
+            replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -230,18 +230,3 @@ def _num(value: Any) -> Any:
         return int(value)
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move the finished folder ``new`` to ``target``, replacing an existing one.
-
-    ``mkdtemp`` makes a private (0700) folder; the results folder gets the usual 0755 first.
-    """
-    os.chmod(new, 0o755)
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from simulator.atomic import write_atomic
 from simulator.errors import InputError, Problem
 
 PARTITIONS = (("variant", "string"), ("county", "string"))
@@ -64,7 +64,7 @@ class Store:
         self.tasks.mkdir(parents=True, exist_ok=True)
         self.dataset.mkdir(parents=True, exist_ok=True)
         self._clean_temporaries()
-        write_atomic(self.plan_file, (json.dumps(plan, indent=1, ensure_ascii=False, default=repr) + "\n").encode())
+        write_atomic(self.plan_file, json.dumps(plan, indent=1, ensure_ascii=False, default=repr) + "\n")
         return self.completed()
 
     def completed(self) -> set[str]:
@@ -81,9 +81,8 @@ class Store:
         return done
 
     def _clean_temporaries(self) -> None:
-        for folder in (self.dataset, self.tasks, self.out):
-            for tmp in folder.rglob(".*.tmp-*"):
-                tmp.unlink(missing_ok=True)
+        for tmp in self.out.rglob(".*.tmp-*"):  # dataset/ and tasks/ are below out/
+            tmp.unlink(missing_ok=True)
 
     # -------------------------------------------------------------------------- tasks
     def part_path(self, task: str) -> Path:
@@ -143,10 +142,3 @@ def _tidy(table: Any) -> Any:
     frame = table.to_pandas()
     frame = frame[front + [c for c in frame.columns if c not in front]]
     return frame.sort_values(["variant", "county", "world", "year"], kind="stable").reset_index(drop=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and :func:`os.replace`."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -24,10 +24,9 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> No
       mcsim run scenarios/reference.toml --set settlement.rules=aca-corridor --out results/aca
       mcsim compare results/tiered results/aca --out compare.csv
     """
-    import os
-    import tempfile
     from pathlib import Path
 
+    from simulator.atomic import write_with
     from simulator.commands.results_dir import load_results
     from simulator.errors import InputError, Problem
     from simulator.report.compare import compare_results, comparison_figure, format_table
@@ -47,16 +46,8 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> No
         if not out.parent.is_dir():
             raise InputError(Problem("--out", f"folder {out.parent} does not exist"))
         figure = out.with_suffix(".png")
-        for target, write in ((out, lambda p: table.to_csv(p, index=False, encoding="utf-8-sig")),
-                              (figure, lambda p: save_png(comparison_figure(table, chosen), p))):
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            os.close(fd)
-            try:
-                write(Path(tmp))
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        write_with(out, lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
+        write_with(figure, lambda p: save_png(comparison_figure(table, chosen), p))
         click.echo(f"wrote {out} and {figure}", err=True)
 
 

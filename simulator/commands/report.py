@@ -24,6 +24,7 @@ def command(results_dir: str, lang: str | None) -> None:
     import tempfile
     from pathlib import Path
 
+    from simulator.atomic import replace_dir
     from simulator.commands.results_dir import load_results
     from simulator.report import write_report
 
@@ -33,12 +34,8 @@ def command(results_dir: str, lang: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
     try:
         write_report(results, tmp, figures=True, report=True, lang=chosen)
-        old = folder / f".figures.old-{os.getpid()}"
-        if (folder / "figures").exists():
-            os.replace(folder / "figures", old)
-        os.replace(tmp / "figures", folder / "figures")
+        replace_dir(tmp / "figures", folder / "figures")
         os.replace(tmp / "report.html", folder / "report.html")
-        shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     click.echo(f"wrote {folder / 'report.html'} and {folder / 'figures'}/ ({chosen})", err=True)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,16 +145,12 @@ def render_table(table: SettlementTable, outcome: SettlementOutcome) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
+    """Write ``text`` to ``path`` atomically (:func:`simulator.atomic.write_atomic`); a missing
+    output folder is a bad ``--out``."""
+    from simulator import atomic
+
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(Problem("--out", "the output directory does not exist", file=str(path)),
                          title="cannot write the output")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic.write_atomic(path, text)
