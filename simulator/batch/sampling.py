@@ -59,7 +59,7 @@ def draw_sample(block: Any, seed: int, index: int, dump: Mapping[str, Any]) -> l
     through each distribution's inverse CDF (``ppf``)."""
     import inspect
 
-    from simulator.batch.spec import lookup
+    from simulator.scenario.load import get_path
 
     import numpy as np
     from scipy import stats
@@ -85,7 +85,7 @@ def draw_sample(block: Any, seed: int, index: int, dump: Mapping[str, Any]) -> l
         else:
             dist = stats.triang(c=(p.mode - p.low) / (p.high - p.low), loc=p.low, scale=p.high - p.low)
         values = dist.ppf(u[:, j])
-        base = lookup(dump, p.key)
+        base = get_path(dump, p.key)
         if isinstance(base, int) and not isinstance(base, bool):
             columns.append([int(round(float(x))) for x in values])
         else:

@@ -74,6 +74,7 @@ from simulator.errors import (InputError, Problem, ProblemList, did_you_mean, li
 from simulator.batch.sampling import check_sample, draw_sample
 from simulator.indicators import BY_KEY
 from simulator.scenario.fields import Table
+from simulator.scenario.load import get_path
 
 DEFAULT_METRICS = ("balance_rate", "fund_spending", "retained_surplus", "community_net",
                    "county_visit_share", "primary_visit_share", "effective_reimbursement_rate")
@@ -290,7 +291,7 @@ def load_sweep(source: str | Path) -> Sweep:
     return Sweep(name=meta.name, file=path, replications=int(replications), seed=int(seed),
                  chunk_worlds=meta.chunk_worlds, metrics=tuple(meta.metrics), variants=tuple(variants),
                  counties=tuple(counties), keys=keys, overrides=tuple(sweep_overrides.items()),
-                 base_values={k: lookup(dump, k) for k in keys}, prepared=prepared)
+                 base_values={k: get_path(dump, k) for k in keys}, prepared=prepared)
 
 
 def _check_blocks(raw: Any, add, file: str, lines: dict[str, int],
@@ -404,21 +405,6 @@ def _check_variants(variants: list[Variant], county: County, sweep_overrides: di
 
 
 # ---------------------------------------------------------------------------------- helpers
-def lookup(data: Any, key: str) -> Any:
-    """Value at a dotted path (``a.b[2].c``) of nested dicts/lists; KeyError when absent."""
-    node = data
-    for part in key.split("."):
-        m = re.fullmatch(r"([^\[\]]+)(?:\[(\d+)\])?", part.strip())
-        if m is None or not isinstance(node, Mapping) or m.group(1) not in node:
-            raise KeyError(key)
-        node = node[m.group(1)]
-        if m.group(2) is not None:
-            if not isinstance(node, list) or int(m.group(2)) >= len(node):
-                raise KeyError(key)
-            node = node[int(m.group(2))]
-    return node
-
-
 def _key_problem(dump: Mapping[str, Any], key: str) -> tuple[str, str | None] | None:
     """Why ``key`` is not a dotted key of the scenario (with a did-you-mean), or None."""
     node: Any = dump

@@ -138,7 +138,7 @@ def _run(item: Run, keep_tables: bool = False) -> list[Outcome]:
 
 def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
     """The (cached) scenario of a run and the effective values of the sweep's varied keys."""
-    from simulator.batch.spec import lookup
+    from simulator.scenario.load import get_path
     from simulator.scenario import load_scenario
 
     key = (item.scenario, json.dumps(item.overrides, sort_keys=True, default=repr), item.columns)
@@ -151,7 +151,7 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
     params = {}
     for name, _ in item.columns:
         try:
-            params[name] = lookup(dump, name)
+            params[name] = get_path(dump, name)
         except KeyError:
             params[name] = None
     with _CACHE_LOCK:

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from simulator.errors import InputError, Problem, did_you_mean, line_of, read_toml
+from simulator.scenario.load import get_path
 
 _TOP = ("calibration", "target", "parameter", "claims")
 _TARGET_KEYS = ("key", "value", "se", "year", "source")
@@ -295,29 +296,6 @@ def _claims(table: Mapping[str, Any], bad) -> tuple[tuple[str, ...] | None, int 
 # ---------------------------------------------------------------------------------------------
 # Parameters against a scenario
 # ---------------------------------------------------------------------------------------------
-
-def get_path(data: Mapping[str, Any], key: str) -> Any:
-    """Value at a dotted key path with indexing (``choice.outpatient.asc[3]``); KeyError with a hint."""
-    node: Any = data
-    walked = ""
-    for part in key.split("."):
-        match = _SEGMENT.match(part)
-        name, index = match.group("name"), match.group("index")
-        if not isinstance(node, Mapping) or name not in node:
-            options = list(node) if isinstance(node, Mapping) else []
-            where = walked or "the scenario"
-            raise KeyError(f"{where} has no key {name!r}" + (
-                f"; {did_you_mean(name, options)}" if did_you_mean(name, options) else ""))
-        node = node[name]
-        walked = f"{walked}.{name}" if walked else name
-        if index is not None:
-            if not isinstance(node, list) or int(index) >= len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise KeyError(f"{walked} has {size} values; index {index} is out of range")
-            node = node[int(index)]
-            walked += f"[{index}]"
-    return node
-
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

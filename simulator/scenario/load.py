@@ -18,7 +18,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from simulator.errors import InputError, Problem, copy_tree, line_of, problems_from_pydantic, read_toml
+from simulator.errors import (
+    InputError, Problem, copy_tree, did_you_mean, line_of, problems_from_pydantic, read_toml,
+)
 from simulator.scenario.schema import Scenario
 
 SET_ORIGIN = "--set"
@@ -134,17 +136,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _has_path(data: Mapping[str, Any], key: str) -> bool:
+def get_path(data: Any, key: str) -> Any:
+    """Value at a dotted key path with indexing (``choice.outpatient.asc[3]``) of nested tables
+    and lists (TOML-shaped data, or a scenario's ``model_dump``); KeyError with a hint when absent."""
     node: Any = data
+    walked = ""
     for part in key.split("."):
         match = _INDEX.match(part.strip())
-        if match is None or not isinstance(node, Mapping) or match.group("key") not in node:
-            return False
-        node = node[match.group("key")]
-        if match.group("index") is not None:
-            if not isinstance(node, list) or int(match.group("index")) >= len(node):
-                return False
-            node = node[int(match.group("index"))]
+        if match is None:
+            raise KeyError(f"bad key segment {part!r} in {key!r}")
+        name, index = match.group("key").strip(), match.group("index")
+        if not isinstance(node, Mapping) or name not in node:
+            options = [str(k) for k in node] if isinstance(node, Mapping) else []
+            hint = did_you_mean(name, options)
+            raise KeyError(f"{walked or 'the scenario'} has no key {name!r}" + (f"; {hint}" if hint else ""))
+        node = node[name]
+        walked = f"{walked}.{name}" if walked else name
+        if index is not None:
+            if not isinstance(node, list) or int(index) >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise KeyError(f"{walked} has {size} values; index {index} is out of range")
+            node = node[int(index)]
+            walked += f"[{index}]"
+    return node
+
+
+def _has_path(data: Mapping[str, Any], key: str) -> bool:
+    try:
+        get_path(data, key)
+    except KeyError:
+        return False
     return True
 
 
