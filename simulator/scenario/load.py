@@ -76,17 +76,21 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
     did-you-mean); indexing past the end of a list or into a value that is not a table is an error.
     """
     out = copy_tree(data)
+    _apply_in_place(out, overrides)
+    return out
+
+
+def _apply_in_place(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> None:
     problems = []
     for key, value in overrides:
         try:
-            _set_path(out, key, value)
+            _set_path(data, key, value)
         except _BadPath as exc:
             problems.append(Problem(key, f"cannot set this key: {exc}", file=SET_ORIGIN,
                                     hint="keys are dotted paths of the scenario, e.g. "
                                          "budget.risk_reserve or tiers.enabled[2]"))
     if problems:
         raise InputError(problems, title="invalid --set")
-    return out
 
 
 class _BadPath(Exception):
@@ -195,11 +199,11 @@ def load_scenario(source: str | Path | Mapping[str, Any],
         path = Path(source)
         data, lines = read_toml(path, what="scenario file")
         file, folder = str(path), path.resolve().parent
-    original = data
-    data = apply_overrides(data, set_items)
-    _resolve_file_refs(data, folder)
+    # data is this call's own copy (read_toml and _plain copy): overrides go in place
     overridden = [key for key, _ in set_items]
-    created = [key for key in overridden if not _has_path(original, key)]
+    created = [key for key in overridden if not _has_path(data, key)]
+    _apply_in_place(data, set_items)
+    _resolve_file_refs(data, folder)
 
     def from_set(problem: Problem) -> bool:
         p = problem.path
