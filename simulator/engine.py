@@ -49,11 +49,6 @@ if TYPE_CHECKING:
 FLOW_FIELDS = ("episodes", "cost", "fund", "oop", "days", "payment")
 #: settlement and payment quantities kept in worlds.parquet beside the indicators
 EXTRA_COLUMNS = ("score_factor", "drg_pool", "drg_fund_payment", "fund_outside", "reasonable_overspend")
-#: indicator keys an assessment may use: known before settlement
-PRE_SETTLEMENT = ("enrolled", "episodes_outpatient", "episodes_inpatient", "total_cost", "fund_spending",
-                  "oop_spending", "budget", "balance", "balance_rate", "county_visit_share",
-                  "county_inpatient_share", "primary_visit_share", "county_fund_share", "primary_fund_share",
-                  "effective_reimbursement_rate", "cost_growth_rate", "cost_per_weighted_case", "drg_point_value")
 
 
 @dataclass
@@ -128,11 +123,6 @@ def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = N
 
     started = time.perf_counter()
     rules, indicators_spec = resolve_settlement(s)
-    bad = [Problem(f"settlement.assessment.indicators[{i}].key",
-                   f"'{ind.key}' is only known after settlement; an assessment can use {list(PRE_SETTLEMENT)}")
-           for i, ind in enumerate(indicators_spec) if ind.key not in PRE_SETTLEMENT]
-    if bad:
-        raise InputError(bad, title="invalid scenario")
     n_threads = _threads(threads)
     previous = numba.get_num_threads()  # thread-local in numba: restored, so a threads=1 run
     numba.set_num_threads(n_threads)    # does not make this thread's later runs single-threaded

@@ -67,6 +67,11 @@ INDICATORS: tuple[Indicator, ...] = (
 
 BY_KEY: dict[str, Indicator] = {ind.key: ind for ind in INDICATORS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
+#: indicator keys an assessment may use: known before settlement
+PRE_SETTLEMENT = ("enrolled", "episodes_outpatient", "episodes_inpatient", "total_cost", "fund_spending",
+                  "oop_spending", "budget", "balance", "balance_rate", "county_visit_share",
+                  "county_inpatient_share", "primary_visit_share", "county_fund_share", "primary_fund_share",
+                  "effective_reimbursement_rate", "cost_growth_rate", "cost_per_weighted_case", "drg_point_value")
 
 
 def label(key: str, lang: str = "en") -> str:

@@ -147,7 +147,7 @@ def resolve_settlement(s: Scenario) -> tuple[Any, list[Any]]:
     from pydantic import ValidationError
 
     from simulator.errors import problems_from_pydantic
-    from simulator.indicators import BY_KEY
+    from simulator.indicators import BY_KEY, PRE_SETTLEMENT
     from simulator.settlement import AssessmentIndicator, load_rules
 
     table = s.settlement
@@ -177,6 +177,9 @@ def resolve_settlement(s: Scenario) -> tuple[Any, list[Any]]:
             from simulator.errors import did_you_mean
             problems.append(Problem(f"{path}.key", f"unknown indicator '{ind.key}'",
                                     hint=did_you_mean(ind.key, BY_KEY) or "see simulator.indicators"))
+        elif ind.key not in PRE_SETTLEMENT:
+            problems.append(Problem(f"{path}.key", f"'{ind.key}' is only known after settlement; "
+                                    f"an assessment can use {list(PRE_SETTLEMENT)}"))
         indicators.append(ind)
     if problems:
         raise InputError(problems)
