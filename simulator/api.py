@@ -22,8 +22,7 @@ __all__ = ["load_scenario", "run", "settle", "Results"]
 
 def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: int | None = None,
         seed: int | None = None, threads: int | None = None, overrides: Iterable[str] | Mapping = (),
-        progress: bool | Callable[[int], None] = False, worlds: range | None = None,
-        flows: bool = True) -> Results:
+        progress: bool | Callable[[int], None] = False, worlds: range | None = None) -> Results:
     """Simulate a scenario and return its :class:`Results`.
 
     Parameters
@@ -35,8 +34,6 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     overrides : ``--set``-style overrides applied when ``scenario`` is a path or mapping.
     progress : True for a progress bar on stderr, or a callback receiving worlds done per step.
     worlds : simulate only these global world indices (batch chunks); default all.
-    flows : False leaves ``Results.flows`` and ``Results.referrals`` empty (batches that keep
-        only the world-level indicators skip building them).
     """
     from simulator.engine import resolve_seed, run_worlds
     from simulator.results import from_run
@@ -66,4 +63,4 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     else:
         callback = progress if callable(progress) else None
         out = run_worlds(scenario, worlds=span, seed=seed, threads=threads, progress=callback)
-    return from_run(scenario, scenario_hash(scenario), out, flows=flows)
+    return from_run(scenario, scenario_hash(scenario), out)

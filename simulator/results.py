@@ -183,18 +183,11 @@ def world_columns(output: Any) -> dict[str, np.ndarray]:
     return columns
 
 
-def from_run(scenario: Any, scenario_hash: str, output: Any, *, flows: bool = True) -> Results:
-    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`.
-
-    ``flows=False`` leaves the flows and referrals frames empty (with their columns).
-    """
+def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
+    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`."""
     from simulator.engine import FLOW_FIELDS
 
     worlds = pd.DataFrame(world_columns(output))
-
-    if not flows:
-        output.flows = output.flows[:0]
-        output.referrals = output.referrals[:0]
     shape = output.flows.shape  # world, year, tier, service, scheme, field
     index = np.indices(shape[:5]).reshape(5, -1)
     flat = output.flows.reshape(-1, shape[5])

@@ -53,7 +53,6 @@ def default_workers() -> int:
 class _PoolExecutor:
     """Shared by the thread and process pools: submit every bundle, yield them as they complete."""
 
-    name = "local"
     mode = ""
     in_process = False  # workers share this process: parts come back as tables too
 
@@ -150,7 +149,6 @@ def local_mode(workers: int, work_seconds: float | None) -> str:
 class DaskExecutor:
     """dask.distributed: an existing scheduler by address, or a LocalCluster on loopback."""
 
-    name = "dask"
     mode = "cluster"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):

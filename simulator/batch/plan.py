@@ -48,7 +48,6 @@ class Run:
     scenario: str                          # absolute path of the county's scenario file
     overrides: tuple[tuple[str, Any], ...]
     seed: int
-    replications: int
     columns: tuple[tuple[str, str], ...]   # (parameter key, arrow type) written to every part
     tasks: tuple[tuple[str, int, int], ...]  # (task id, first world, stop world)
     prepared: Any = None                   # the validated Scenario, when the sweep kept it
@@ -120,7 +119,7 @@ def _runs(sweep: Sweep, tasks: list[Task], per_run: int, columns: tuple[tuple[st
                       or task.worlds.start != group[-1].worlds.stop or len(group) >= per_run):
             t = group[0]
             runs.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
-                            sweep.seed, sweep.replications, columns,
+                            sweep.seed, columns,
                             tuple((x.id, x.worlds.start, x.worlds.stop) for x in group),
                             sweep.prepared.get((t.variant.id, t.county.name))))
             group = []

@@ -18,17 +18,14 @@ import numba
 _OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
-def jit(func: Callable | None = None, *, parallel: bool = False, inline: bool = False) -> Any:
-    """Compile ``func`` with mcsim's numba options.
+def jit(func: Callable | None = None, *, parallel: bool = False) -> Any:
+    """Compile ``func`` with mcsim's numba options; ``parallel=True`` enables ``prange``.
 
-    ``parallel=True`` enables ``prange``. ``inline=True`` inlines the function into its callers
-    at numba's IR level: used for the per-person functions that take the whole
-    :class:`~simulator.compile.ModelArrays`, whose hundreds of flattened fields would otherwise
-    be copied on every call (measured: half the kernel's time).
+    Per-person functions take plain arrays, never the whole
+    :class:`~simulator.compile.ModelArrays` tuple (passing it costs a reference count of every
+    field on each call): see :mod:`simulator.kernels.layout`.
     """
     options = dict(_OPTIONS, parallel=parallel)
-    if inline:
-        options["inline"] = "always"
     if func is None:
         return numba.njit(**options)
     return numba.njit(**options)(func)
