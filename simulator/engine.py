@@ -38,7 +38,7 @@ from simulator.kernels.world import (
 )
 from simulator.measures import care_indicators, marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
-from simulator.population import Population, project_step, read_population, synthesize_population
+from simulator.population import Population, projected_years, read_population, synthesize_population
 from simulator.scenario.rules import resolve_settlement
 from simulator.scenario.schema import Scenario
 
@@ -104,10 +104,7 @@ def population_years(s: Scenario, seed: int) -> list[Population]:
     A run projects one year at a time and keeps only the current one; batches that run many
     designs on one population compute this list once and pass it to :func:`run_worlds`.
     """
-    years = [load_population(s, seed)]
-    for y in range(1, s.scenario.years + 1):
-        years.append(project_step(years[-1], s.population, y, years[0].size, int(seed)))
-    return years
+    return list(projected_years(load_population(s, seed), s.population, s.scenario.years, seed))
 
 
 def run_worlds(s: Scenario, *, worlds: range, seed: int, threads: int | None = None,
@@ -162,11 +159,8 @@ def _simulate(s: Scenario, rules, indicators_spec, worlds: range, seed: int, n_t
     dropped = 0
     group_codes = _group_codes(s) if fraction > 0 else []
 
-    pop = base_pop
-    for y in range(n_y + 1):  # y = 0 is the base year
-        if y > 0:  # one projection step a year: the populations project_population would give
-            pop = (populations[y] if populations is not None
-                   else project_step(pop, s.population, y, base_pop.size, int(seed)))
+    years = populations if populations is not None else projected_years(base_pop, s.population, n_y, seed)
+    for y, pop in enumerate(years):  # y = 0 is the base year
         person = pop.kernel_columns
         shock = np.zeros(n_w, dtype=bool)
         if y > 0:

@@ -53,7 +53,7 @@ import functools
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -290,17 +290,23 @@ def project_population(base: Population, params: Any, year_index: int, seed: int
     """
     if year_index < 0:
         raise ValueError(f"year_index must be >= 0, got {year_index}")
-    population = base
-    for k in range(1, year_index + 1):
-        population = project_step(population, params, k, base.size, int(seed))
+    for population in projected_years(base, params, year_index, seed):
+        pass
     return population
 
 
-def project_step(pop: Population, params: Any, k: int, base_size: int, seed: int) -> Population:
-    """Year ``k`` from year ``k − 1`` (one step of :func:`project_population`, same streams).
+def projected_years(base: Population, params: Any, years: int, seed: int) -> Iterator[Population]:
+    """``base``, then the population of each of the next ``years`` years, one step at a time
+    (:func:`project_step`): projecting Y years costs O(Y), not O(Y²)."""
+    population = base
+    yield population
+    for k in range(1, years + 1):
+        population = project_step(population, params, k, base.size, int(seed))
+        yield population
 
-    The engine steps year by year with it, so projecting Y years costs O(Y), not O(Y²).
-    """
+
+def project_step(pop: Population, params: Any, k: int, base_size: int, seed: int) -> Population:
+    """Year ``k`` from year ``k − 1`` (one step of :func:`projected_years`, same streams)."""
     rngs = [np.random.default_rng(s)
             for s in np.random.SeedSequence([seed, PROJECTION_TAG, k]).spawn(12)]
     target = int(round(base_size * (1.0 + float(params.growth_rate)) ** k))
