@@ -102,7 +102,7 @@ class Evaluator:
         self._seen: dict[tuple[tuple[str, float], ...], dict[tuple[str, int | None], np.ndarray]] = {}
 
     def _year(self, t: Target) -> int:
-        return t.year if t.year is not None else self.scenario.scenario.start_year
+        return t.year_from(self.scenario.scenario.start_year)
 
     def full_scenario(self, values: dict[str, float]):
         """The scenario with parameter values substituted (validated)."""
@@ -157,7 +157,7 @@ def target_values(results, targets: list[Target], factor: float = 1.0) -> dict[t
     tallies: dict[int, measures.Tally] = {}
     out = {}
     for t in targets:
-        year = t.year if t.year is not None else start
+        year = t.year_from(start)
         rows = worlds[worlds["year"] == year]
         if measures.is_measure(t.key):
             if year not in tallies:
@@ -266,7 +266,7 @@ def calibrate(scenario, spec: CalibrationSpec, *, replications: int | None = Non
         check_stats = [_summarise(full_vals[k]) for k in keys]
     rows = []
     for i, t in enumerate(spec.targets):
-        row = {"key": t.key, "year": t.year if t.year is not None else scenario.scenario.start_year,
+        row = {"key": t.key, "year": t.year_from(scenario.scenario.start_year),
                "target": t.value, "se": t.se, "sigma": sigma[i], "initial": stats0[i][0],
                "fitted": stats[i][0], "z": resid[i], "source": t.source}
         if check_stats is not None:

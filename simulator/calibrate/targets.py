@@ -64,6 +64,10 @@ class Target:
     line: int | None = None
     file: str | None = None
 
+    def year_from(self, start: int) -> int:
+        """The calendar year of the target: its own, else the scenario's first (``start``)."""
+        return self.year if self.year is not None else start
+
 
 @dataclass(frozen=True)
 class Parameter:

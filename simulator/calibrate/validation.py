@@ -84,7 +84,7 @@ def validate(scenario="scenarios/reference.toml", *, replications: int = 8, size
     are per person, per case or shares, which do not depend on size in expectation.
     """
     from simulator.api import run
-    from simulator.calibrate.fit import evaluation_scenario, target_values
+    from simulator.calibrate.fit import _summarise, evaluation_scenario, target_values
     from simulator.calibrate.targets import Target
     from simulator.scenario import Scenario, load_scenario
 
@@ -94,14 +94,11 @@ def validate(scenario="scenarios/reference.toml", *, replications: int = 8, size
     values = target_values(results, [Target(f.key, f.value, 1.0) for f in figures])
     rows = []
     for f in figures:
-        v = values[(f.key, None)]
-        v = v[np.isfinite(v)]
-        mean = float(v.mean()) if v.size else float("nan")
+        mean, _, p05, p95 = _summarise(values[(f.key, None)])
         diff = mean / f.value - 1.0
         rows.append({"key": f.key, "label": f.label, "national": f.value, "year": f.year,
                      "status": f.status, "source": f"{f.source} ({FACTS}, {f.status})",
-                     "mean": mean, "p05": float(np.quantile(v, 0.05)) if v.size else float("nan"),
-                     "p95": float(np.quantile(v, 0.95)) if v.size else float("nan"), "diff": diff,
+                     "mean": mean, "p05": p05, "p95": p95, "diff": diff,
                      "acceptance": f.acceptance, "within": bool(abs(diff) <= ACCEPT_TOLERANCE)})
     frame = pd.DataFrame(rows)
     frame.attrs.update(scenario=base.name, replications=replications, seed=results.seed,
