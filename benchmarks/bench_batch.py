@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -43,9 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO / "scenarios" / "reference.toml"
-RESULTS = REPO / "benchmarks" / "results"
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import REFERENCE, REPO, RESULTS, machine
 
 
 def sweep_text(case: str, tasks: int, people: int = 500) -> str:
@@ -97,9 +97,8 @@ def main() -> None:
                         help="population sizes of the tiny scenarios (one case each)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="mcsim-bench-batch."))
-    report = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
-                          "cpus": os.cpu_count(), "python": platform.python_version()},
-              "date": time.strftime("%Y-%m-%d"), "workers": args.workers, "tasks": args.tasks, "cases": {}}
+    report = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "workers": args.workers,
+              "tasks": args.tasks, "cases": {}}
 
     def path_for(case: str, people: int, tasks: int) -> Path:
         path = folder / f"{case}-{tasks}-{people}.toml"

@@ -3,20 +3,40 @@
 Run: ``python benchmarks/bench_settlement.py [--rows N] [--repeats R]``. Inputs are random
 (budget 5e7–2e8 yuan, spending ±25% of budget, score 40–100) from a fixed seed. One warm-up call
 is timed apart and excluded; the JSON goes to ``benchmarks/results/settlement.json``.
+:func:`settlement_rates` is what ``benchmarks/run.py`` calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.settlement import load_rules, settle
+from benchmarks.common import RESULTS, machine, repeat, scaled, spread
+
+
+def settlement_rates(rows: int, repeats: int, seed: int = 20261125) -> dict[str, Any]:
+    """Time :func:`simulator.settle` on ``rows`` random community-years (warm-up excluded)."""
+    import numpy as np
+
+    from simulator.settlement import load_rules, settle
+
+    rng = np.random.default_rng(seed)
+    budget = rng.uniform(5e7, 2e8, rows)
+    spending = budget * rng.uniform(0.75, 1.25, rows)
+    score = rng.uniform(40.0, 100.0, rows)
+    rules = load_rules("county-tiered")
+    warmup, times, _ = repeat(lambda: settle(rules, budget, spending, score), repeats)
+    seconds = spread(times)
+    return {"benchmark": "settlement", "rules": "county-tiered", "rows": rows, "repeats": repeats,
+            "seed": seed, "warmup_seconds": warmup, "seconds": seconds,
+            "rows_per_second": scaled(seconds, rows)["median"], "rows_per_second_spread": scaled(seconds, rows)}
 
 
 def main() -> None:
@@ -25,40 +45,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seed", type=int, default=20261125)
     args = parser.parse_args()
-
-    rng = np.random.default_rng(args.seed)
-    budget = rng.uniform(5e7, 2e8, args.rows)
-    spending = budget * rng.uniform(0.75, 1.25, args.rows)
-    score = rng.uniform(40.0, 100.0, args.rows)
-    rules = load_rules("county-tiered")
-
-    start = time.perf_counter()
-    settle(rules, budget, spending, score)
-    warmup = time.perf_counter() - start
-
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        settle(rules, budget, spending, score)
-        times.append(time.perf_counter() - start)
-
-    median = statistics.median(times)
-    result = {
-        "benchmark": "settlement", "rules": "county-tiered", "rows": args.rows,
-        "repeats": args.repeats, "seed": args.seed, "warmup_seconds": warmup,
-        "seconds": {"min": min(times), "median": median, "max": max(times)},
-        "rows_per_second": args.rows / median,
-        "machine": {"python": platform.python_version(), "numpy": np.__version__,
-                    "processor": platform.processor() or platform.machine(),
-                    "system": platform.platform()},
-        "date": time.strftime("%Y-%m-%d"),
-    }
-    out = Path(__file__).resolve().parent / "results" / "settlement.json"
+    result = settlement_rates(args.rows, args.repeats, args.seed)
+    result.update(machine=machine(), date=time.strftime("%Y-%m-%d"))
+    out = RESULTS / "settlement.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"settle {args.rows:,} rows (county-tiered), {args.repeats} repeats, warm-up {warmup:.3f} s excluded")
-    print(f"  seconds: min {min(times):.4f}  median {median:.4f}  max {max(times):.4f}")
-    print(f"  rows/s (median): {args.rows / median:,.0f}")
+    s = result["seconds"]
+    print(f"settle {args.rows:,} rows (county-tiered), {args.repeats} repeats, "
+          f"warm-up {result['warmup_seconds']:.3f} s excluded")
+    print(f"  seconds: min {s['min']:.4f}  median {s['median']:.4f}  max {s['max']:.4f}")
+    print(f"  rows/s (median): {result['rows_per_second']:,.0f}")
     print(f"  -> {out}")
 
 

@@ -28,11 +28,9 @@ Child process (for timing and peak memory):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-REFERENCE = Path(__file__).resolve().parents[1] / "scenarios" / "reference.toml"
+from benchmarks.common import REFERENCE
 
 SIMPLE_OVERRIDES = [
     "tiers.beds=[0, 0, 0, 0, 0, 0]",

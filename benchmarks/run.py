@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import REPO, RESULTS, machine
+from benchmarks.common import RESULTS, machine
 
 #: sizes per mode: (people, worlds, years, repeats)
 SIZES = {
@@ -50,6 +49,7 @@ def run_suite(mode: str, full: bool, log) -> dict[str, Any]:
     import numba
 
     from benchmarks import scaling, startup
+    from benchmarks.bench_settlement import settlement_rates
     from benchmarks.draws import count_draws
     from benchmarks.throughput import throughput
     from benchmarks.common import child
@@ -123,13 +123,11 @@ def run_suite(mode: str, full: bool, log) -> dict[str, Any]:
                                                           higher_is_better=False)
 
     log("settlement rows/s (bench_settlement.py) ...")
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_settlement.py"), "--rows",
-                    str(z["settle_rows"]), "--repeats", "5"], check=True, capture_output=True, cwd=REPO)
-    settle = json.loads((RESULTS / "settlement.json").read_text())
+    settle = settlement_rates(z["settle_rows"], 5)
     raw["settlement"] = settle
-    figs["settlement.rows_per_s"] = figure(settle["rows_per_second"], "rows/s", kind="throughput",
-                                           low=settle["rows"] / settle["seconds"]["max"],
-                                           high=settle["rows"] / settle["seconds"]["min"])
+    rates = settle["rows_per_second_spread"]
+    figs["settlement.rows_per_s"] = figure(rates["median"], "rows/s", kind="throughput",
+                                           low=rates["min"], high=rates["max"])
 
     log("mcsim --help and cold/warm start (child processes; cold compiles every kernel) ...")
     h = startup.help_time(z["help_repeats"])
