@@ -13,10 +13,6 @@ from typing import Any
 
 from simulator.indicators import BY_KEY, label
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
-
-
 def oat_effects(frame: Any, sweep: Any, metric: str = "balance_rate") -> Any:
     """Per OAT parameter: base, low and high means of ``metric`` and the effects, ranked.
 
@@ -49,24 +45,19 @@ def oat_effects(frame: Any, sweep: Any, metric: str = "balance_rate") -> Any:
 
 def tornado_chart(effects: Any, path: str | Path, *, metric: str = "balance_rate",
                   lang: str = "en") -> Path:
-    """Draw ``effects`` (from :func:`oat_effects`) as a tornado chart PNG at ``path``."""
-    import matplotlib
+    """Draw ``effects`` (from :func:`oat_effects`) as a tornado chart PNG at ``path``, in the
+    report's figure style (Chinese labels only where a CJK font is installed)."""
+    from simulator.atomic import write_atomic
+    from simulator.report.figures import new_figure, png_bytes
+    from simulator.report.fonts import figure_lang, figure_style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    if lang == "zh":
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        font = next((f for f in _CJK_FONTS if f in installed), None)
-        if font is None:
-            lang = "en"  # no CJK font here: English labels rather than empty boxes
-    style = {"font.family": "sans-serif", "font.sans-serif": [font] + ["DejaVu Sans"]} if lang == "zh" else {}
+    lang = figure_lang(lang)
     name = label(metric, lang)
     unit = BY_KEY[metric].unit if metric in BY_KEY else ""
     rows = effects.iloc[::-1]  # largest swing at the top
-    with plt.rc_context(style):
-        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * max(len(rows), 1)))
+    with figure_style(lang):
+        fig = new_figure(8, 1.2 + 0.5 * max(len(rows), 1))
+        ax = fig.add_subplot()
         y = range(len(rows))
         ax.barh(list(y), rows["low_effect"], color="#4C72B0", label="low" if lang == "en" else "低值")
         ax.barh(list(y), rows["high_effect"], color="#DD8452", label="high" if lang == "en" else "高值")
@@ -82,10 +73,9 @@ def tornado_chart(effects: Any, path: str | Path, *, metric: str = "balance_rate
             ax.set_xlabel(f"Change in {name} from base ({base:.4g}; {unit})")
             ax.set_title(f"One-at-a-time sensitivity: {name}")
         ax.legend(loc="lower right", fontsize=8)
-        fig.tight_layout()
-        path = Path(path)
-        fig.savefig(path, dpi=120, metadata={"Software": None})
-        plt.close(fig)
+    fig.mcsim_lang = lang
+    path = Path(path)
+    write_atomic(path, png_bytes(fig))
     return path
 
 
