@@ -19,6 +19,7 @@ Scenarios name a preset or a rules file in ``settlement.rules`` and may replace 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ from simulator.errors import (
     Problem,
     did_you_mean,
     dotted,
+    file_stamp,
     line_of,
     problems_from_pydantic,
     read_toml,
@@ -196,7 +198,12 @@ class SettlementRules(_Frozen):
 
 def list_presets() -> list[str]:
     """Names of the rule presets shipped with mcsim (``--rules NAME``), sorted."""
-    return sorted(p.stem for p in _PRESET_DIR.glob("*.toml"))
+    return list(_presets())
+
+
+@functools.lru_cache(maxsize=1)
+def _presets() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in _PRESET_DIR.glob("*.toml")))
 
 
 def load_rules(source: str | Path, *, base_dir: Path | None = None,
@@ -226,7 +233,8 @@ def load_rules(source: str | Path, *, base_dir: Path | None = None,
     path = _resolve_source(source, base_dir)
     data, lines = read_toml(path, what="rules file")
     file = str(path)
-    lines.update(_band_lines(path.read_text(encoding="utf-8"), lines))
+    stamp = file_stamp(path)  # the band lines need the text: scanned once per file version
+    lines.update(_file_band_lines(stamp) if stamp is not None else _band_lines(path.read_text(encoding="utf-8"), lines))
     if "settlement" not in data:
         raise InputError(Problem("settlement", "the rules file has no [settlement] table", file=file,
                                  hint="see spec/settlement.md or a preset for the format"))
@@ -264,6 +272,12 @@ def _resolve_source(source: str | Path, base_dir: Path | None) -> Path:
                                  hint=hint), title="invalid settlement rules")
     path = Path(text)
     return path if path.is_absolute() else base / path
+
+
+@functools.lru_cache(maxsize=32)
+def _file_band_lines(stamp: tuple[str, int, int]) -> dict[str, int]:
+    path = Path(stamp[0])
+    return _band_lines(path.read_text(encoding="utf-8"), read_toml(path, what="rules file")[1])
 
 
 def _band_lines(text: str, lines: Mapping[str, int]) -> dict[str, int]:
