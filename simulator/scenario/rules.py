@@ -202,37 +202,40 @@ def _rules_problem(problem: Problem, source: str) -> Problem:
 
 
 def _check_files(s: Scenario) -> list[Problem]:
+    casemix, casemix_problems, population_problems = _read_files(
+        s.casemix.file or s.casemix.source, s.casemix.file is not None, s.population.file, s.population.age_bands)
+    out = list(casemix_problems)
+    if casemix is not None:
+        enabled_capability = [c for c, on in zip(s.tiers.capability, s.tiers.enabled) if on]
+        top = max(enabled_capability, default=0)
+        needed = int(casemix.severity.max()) if casemix.n_groups else 0
+        if needed > top:
+            out.append(Problem("tiers.capability",
+                               f"no enabled tier treats severity {needed} cases of the case mix "
+                               f"(highest enabled capability is {top})",
+                               hint="enable an outside tier or raise a tier's capability"))
+    return out + population_problems
+
+
+def _read_files(casemix_source: str | None, casemix_file: bool, population_file: str | None,
+                bands: list[str]) -> tuple[Any, list[Problem], list[Problem]]:
+    """Read the case-mix and population files (None: not named): (case mix or None, its
+    problems, the population file's problems), keyed by the scenario keys that name them."""
     from simulator.casemix import load_casemix
-
-    out: list[Problem] = []
-    source = s.casemix.file or s.casemix.source
-    try:
-        casemix = load_casemix(source, base_dir=None, age_bands=s.population.age_bands,
-                               key="casemix")
-    except InputError as exc:
-        key = "casemix.file" if s.casemix.file else "casemix.source"
-        return out + _keyed(exc.problems, key) + _check_population_file(s)
-    enabled_capability = [c for c, on in zip(s.tiers.capability, s.tiers.enabled) if on]
-    top = max(enabled_capability, default=0)
-    needed = int(casemix.severity.max()) if casemix.n_groups else 0
-    if needed > top:
-        out.append(Problem("tiers.capability",
-                           f"no enabled tier treats severity {needed} cases of the case mix "
-                           f"(highest enabled capability is {top})",
-                           hint="enable an outside tier or raise a tier's capability"))
-    return out + _check_population_file(s)
-
-
-def _check_population_file(s: Scenario) -> list[Problem]:
-    if s.population.file is None:
-        return []
     from simulator.population import read_population
 
+    casemix, casemix_problems, population_problems = None, [], []
     try:
-        read_population(s.population.file, age_bands=s.population.age_bands, key="population.file")
+        if casemix_source is not None:
+            casemix = load_casemix(casemix_source, base_dir=None, age_bands=bands, key="casemix")
     except InputError as exc:
-        return _keyed(exc.problems, "population.file")
-    return []
+        casemix_problems = _keyed(exc.problems, "casemix.file" if casemix_file else "casemix.source")
+    if population_file is not None:
+        try:
+            read_population(population_file, age_bands=bands, key="population.file")
+        except InputError as exc:
+            population_problems = _keyed(exc.problems, "population.file")
+    return casemix, casemix_problems, population_problems
 
 
 _FILE_TABLES = ("casemix", "population", "tiers")
@@ -248,30 +251,17 @@ _CHECKS = (
 
 def check_raw_files(data: dict[str, Any]) -> list[Problem]:
     """File checks that can run on raw data when the schema itself failed (same-pass reporting)."""
-    from simulator.casemix import load_casemix
-
     casemix = data.get("casemix") if isinstance(data.get("casemix"), dict) else {}
     population = data.get("population") if isinstance(data.get("population"), dict) else {}
     bands = population.get("age_bands")
     if not isinstance(bands, list) or not all(isinstance(b, str) for b in bands):
         return []
-    out: list[Problem] = []
     source = casemix.get("file") or casemix.get("source") or "builtin:reference"
-    if isinstance(source, str):
-        try:
-            load_casemix(source, base_dir=None, age_bands=bands,
-                         key="casemix")
-        except InputError as exc:
-            out += _keyed(exc.problems, "casemix.file" if casemix.get("file") else "casemix.source")
     file = population.get("file")
-    if isinstance(file, str):
-        from simulator.population import read_population
-
-        try:
-            read_population(file, age_bands=bands, key="population.file")
-        except InputError as exc:
-            out += _keyed(exc.problems, "population.file")
-    return out
+    _, casemix_problems, population_problems = _read_files(
+        source if isinstance(source, str) else None, bool(casemix.get("file")),
+        file if isinstance(file, str) else None, bands)
+    return casemix_problems + population_problems
 
 
 def _keyed(problems: list[Problem], key: str) -> list[Problem]:
