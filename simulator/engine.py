@@ -36,7 +36,7 @@ from simulator.errors import InputError, Problem
 from simulator.kernels.world import (
     choice_table_arrays, choice_table_rows, empty_outputs, microdata_buffers, simulate_year,
 )
-from simulator.measures import care_indicators, marginal_retention
+from simulator.measures import care_indicators, marginal_retention, ratio
 from simulator.payment import drg_payments_at, floating_point_value, payments
 from simulator.population import Population, projected_years, read_population, synthesize_population
 from simulator.scenario.rules import resolve_settlement
@@ -302,7 +302,7 @@ def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
     counts = pop.counts_by_scheme()
     enrolled = np.full(n_w, float(pop.size))
     if y == 0:
-        state.outside_share = np.where(fund_all > 0, fund_outside / np.where(fund_all > 0, fund_all, 1), 0.0)
+        state.outside_share = ratio(fund_outside, fund_all, fill=0.0)
     if b.method == "income":
         rise = (1.0 + b.financing_growth) ** max(y - 1, 0)
         financing = {k: v * rise for k, v in b.per_capita_financing.model_dump().items()}
@@ -333,7 +333,7 @@ def _settle_year(s: Scenario, rules, indicators_spec, state: _WorldState,
         uplift = s.dynamics.epidemic.uplift
         elastic = spending
         if drg.mode == "floating":
-            charged = np.where(fund_all > 0, spending / np.where(fund_all > 0, fund_all, 1.0), 0.0)
+            charged = ratio(spending, fund_all, fill=0.0)
             elastic = np.maximum(spending - values["drg_fund_payment"] * charged, 0.0)
         reasonable = np.where(shock, elastic * uplift / (1.0 + uplift), 0.0)
         values["reasonable_overspend"] = reasonable

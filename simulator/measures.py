@@ -20,9 +20,10 @@ VISITS = [OUTPATIENT, CHRONIC]
 ADMISSIONS = [INPATIENT, LONG_STAY]
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def ratio(num: np.ndarray, den: np.ndarray, fill: float = np.nan) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else ``fill`` (per world)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), fill)
 
 
 def care_indicators(flows: np.ndarray, paid: np.ndarray) -> dict[str, np.ndarray]:
@@ -48,14 +49,14 @@ def care_indicators(flows: np.ndarray, paid: np.ndarray) -> dict[str, np.ndarray
         "oop_spending": cell_sum(flows[..., Q_OOP]),
         "fund_all": fund_all,
         "fund_outside": fund_all - fund_county,
-        "county_visit_share": _ratio(cell_sum(visits_t[:, IN_COUNTY]) + cell_sum(admits_t[:, IN_COUNTY]),
+        "county_visit_share": ratio(cell_sum(visits_t[:, IN_COUNTY]) + cell_sum(admits_t[:, IN_COUNTY]),
                                      visits + admissions),
-        "county_inpatient_share": _ratio(cell_sum(admits_t[:, IN_COUNTY]), admissions),
-        "primary_visit_share": _ratio(cell_sum(visits_t[:, PRIMARY]), visits),
-        "county_fund_share": _ratio(fund_county, fund_all),
-        "primary_fund_share": _ratio(cell_sum(paid_t[:, PRIMARY]), fund_county),
-        "effective_reimbursement_rate": _ratio(cell_sum(flows[..., Q_FUND]), total_cost),
-        "cost_per_weighted_case": _ratio(admissions_paid, cell_sum(flows[..., Q_WEIGHT])),
+        "county_inpatient_share": ratio(cell_sum(admits_t[:, IN_COUNTY]), admissions),
+        "primary_visit_share": ratio(cell_sum(visits_t[:, PRIMARY]), visits),
+        "county_fund_share": ratio(fund_county, fund_all),
+        "primary_fund_share": ratio(cell_sum(paid_t[:, PRIMARY]), fund_county),
+        "effective_reimbursement_rate": ratio(cell_sum(flows[..., Q_FUND]), total_cost),
+        "cost_per_weighted_case": ratio(admissions_paid, cell_sum(flows[..., Q_WEIGHT])),
     }
 
 
