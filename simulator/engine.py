@@ -36,10 +36,11 @@ from simulator.errors import InputError, Problem
 from simulator.kernels.world import (
     choice_table_arrays, choice_table_rows, empty_outputs, microdata_buffers, simulate_year,
 )
-from simulator.measures import care_indicators, marginal_retention, ratio
+from simulator.flow_indicators import care_indicators, ratio
+from simulator.settlement.core import marginal_retention
 from simulator.payment import drg_payments_at, floating_point_value, payments
 from simulator.population import Population, projected_years, read_population, synthesize_population
-from simulator.scenario.rules import resolve_settlement
+from simulator.settlement.resolve import resolve_settlement
 from simulator.scenario.schema import Scenario
 
 if TYPE_CHECKING:

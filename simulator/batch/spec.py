@@ -73,7 +73,7 @@ from simulator.errors import (InputError, Problem, ProblemList, did_you_mean, li
                               problems_from_pydantic, read_toml)
 from simulator.batch.sampling import check_sample, draw_sample
 from simulator.indicators import BY_KEY
-from simulator.scenario.fields import Table
+from simulator.scenario.fields import StrictTable
 from simulator.scenario.load import get_path
 
 DEFAULT_METRICS = ("balance_rate", "fund_spending", "retained_surplus", "community_net",
@@ -83,7 +83,7 @@ _NAME = re.compile(r"^\w[\w.\-]*$")
 
 
 # ---------------------------------------------------------------------------------- schema
-class _SweepTable(Table):
+class _SweepTable(StrictTable):
     name: str = Field(min_length=1)
     base: str = Field(min_length=1)
     replications: int | None = Field(default=None, ge=1)
@@ -93,20 +93,20 @@ class _SweepTable(Table):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
-class _Grid(Table):
+class _Grid(StrictTable):
     kind: Literal["grid"]
     key: str
     values: list[Any] = Field(min_length=1)
 
 
-class _Oat(Table):
+class _Oat(StrictTable):
     kind: Literal["oat"]
     key: str
     low: Any
     high: Any
 
 
-class _Param(Table):
+class _Param(StrictTable):
     key: str
     distribution: Literal["uniform", "normal", "lognormal", "beta", "triangular"]
     low: float | None = None
@@ -118,20 +118,20 @@ class _Param(Table):
     mode: float | None = None
 
 
-class _Sample(Table):
+class _Sample(StrictTable):
     kind: Literal["sample"]
     method: Literal["lhs", "sobol"] = "lhs"
     n: int = Field(ge=1)
     params: list[_Param] = Field(min_length=1)
 
 
-class _County(Table):
+class _County(StrictTable):
     name: str
     scenario: str | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
-class _SweepFile(Table):
+class _SweepFile(StrictTable):
     sweep: _SweepTable
     vary: list[dict[str, Any]] = Field(default_factory=list)
     county: list[_County] = Field(default_factory=list)

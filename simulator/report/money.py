@@ -33,7 +33,7 @@ CLAIM_COLORS = {"primary": "#66bd63", "county": "#2c7fb8", "outside": "#fdae61"}
 
 def settlement_rules(results: "Results") -> tuple[Any, list[Any]]:
     """The scenario's resolved settlement rules and assessment indicators."""
-    from simulator.scenario.rules import resolve_settlement
+    from simulator.settlement.resolve import resolve_settlement
 
     return resolve_settlement(results.scenario)
 

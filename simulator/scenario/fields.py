@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from simulator.constants import N_TIERS, TIER_NAMES
 
 
-class Table(BaseModel):
+class StrictTable(BaseModel):
     """Base of every scenario table: unknown keys are errors, values are immutable.
 
     Strict types: a TOML string is never read as a number or a boolean (``years = "5"`` is an

@@ -221,7 +221,7 @@ def load_scenario(source: str | Path | Mapping[str, Any],
         return Problem(problem.path, problem.message, file=file,
                        line=problem.line or line_of(problem.path, lines), hint=problem.hint)
 
-    from simulator.scenario.rules import check_partial, check_scenario
+    from simulator.scenario.checks import check_partial, check_scenario
 
     title = f"invalid scenario {file or ''}".strip()
     try:

@@ -2,7 +2,7 @@
 
 Units: money in yuan; rates per person per year; shares in [0, 1]; per-tier vectors follow the
 tier order [village, township, subcenter, county, outside_agreement, outside_other]; per-age
-vectors follow ``population.age_bands``. Cross-table rules live in :mod:`simulator.scenario.rules`.
+vectors follow ``population.age_bands``. Cross-table rules live in :mod:`simulator.scenario.checks`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from simulator.constants import TIER_NAMES
 from simulator.scenario.fields import (
     NonNegative, NonNegativeOrInf, PerTierBool, PerTierFloat, PerTierInt, PerTierNonNegative,
-    PerTierShare, Positive, Rate, Share, Table,
+    PerTierShare, Positive, Rate, Share, StrictTable,
 )
 
 PaymentMethod = Literal["ffs", "drg", "per_diem", "capitation"]
 
 
-class ScenarioTable(Table):
+class ScenarioTable(StrictTable):
     """``[scenario]``: identity and run size."""
 
     name: str = Field(min_length=1, description="Short name; results go to results/<name>/.")
@@ -40,14 +40,14 @@ class ScenarioTable(Table):
         return name
 
 
-class SchemeValues(Table):
+class SchemeValues(StrictTable):
     """A value per insurance scheme: 城乡居民 (resident) and 职工 (employee)."""
 
     resident: NonNegative
     employee: NonNegative
 
 
-class SchemeShares(Table):
+class SchemeShares(StrictTable):
     """Shares of the insured by scheme; must sum to 1."""
 
     resident: Share
@@ -60,21 +60,21 @@ class SchemeShares(Table):
         return self
 
 
-class Distance(Table):
+class Distance(StrictTable):
     """Travel distance distribution (gamma): mean in km and coefficient of variation."""
 
     mean: Positive
     cv: NonNegative
 
 
-class OutsideDistance(Table):
+class OutsideDistance(StrictTable):
     """Distance in km from the county to out-of-county hospitals."""
 
     agreement: NonNegative = Field(description="To the 5-10 partner tertiary hospitals (县外协议医院).")
     other: NonNegative = Field(description="To other out-of-county hospitals.")
 
 
-class PopulationTable(Table):
+class PopulationTable(StrictTable):
     """``[population]``: the insured population (synthetic from a seed, or a file)."""
 
     source: Literal["synthetic", "file"] = "synthetic"
@@ -113,14 +113,14 @@ class PopulationTable(Table):
         return value
 
 
-class CasemixTable(Table):
+class CasemixTable(StrictTable):
     """``[casemix]``: inpatient case groups (builtin:reference or a CSV/parquet file)."""
 
     source: str = "builtin:reference"
     file: str | None = None
 
 
-class TiersTable(Table):
+class TiersTable(StrictTable):
     """``[tiers]``: the six levels of care and their capability, capacity, cost and quality."""
 
     names: list[str] = Field(default=list(TIER_NAMES))
@@ -152,7 +152,7 @@ class TiersTable(Table):
         return values
 
 
-class OutpatientDemand(Table):
+class OutpatientDemand(StrictTable):
     """``[demand.outpatient]``: visits per person-year besides chronic-care visits."""
 
     base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
@@ -162,7 +162,7 @@ class OutpatientDemand(Table):
     dispersion: NonNegative = Field(description="Negative-binomial dispersion; 0 = Poisson.")
 
 
-class InpatientDemand(Table):
+class InpatientDemand(StrictTable):
     """``[demand.inpatient]``: admissions per person-year."""
 
     rate_by_age: list[NonNegative]
@@ -171,20 +171,20 @@ class InpatientDemand(Table):
     dispersion: NonNegative
 
 
-class ChronicDemand(Table):
+class ChronicDemand(StrictTable):
     """``[demand.chronic]``: 两病 (hypertension/diabetes) management visits."""
 
     visits_per_patient: NonNegative = Field(description="Visits per chronic patient-year.")
     base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
 
 
-class DemandTable(Table):
+class DemandTable(StrictTable):
     outpatient: OutpatientDemand
     inpatient: InpatientDemand
     chronic: ChronicDemand
 
 
-class ChoiceParams(Table):
+class ChoiceParams(StrictTable):
     """Multinomial-logit first-contact choice: U_t = asc_t + b_oop·E[OOP_t]/1000 + ..."""
 
     asc: PerTierFloat = Field(description="Alternative-specific constants.")
@@ -198,12 +198,12 @@ class ChoiceParams(Table):
                                  "0 = first contact ignores severity).")
 
 
-class ChoiceTable(Table):
+class ChoiceTable(StrictTable):
     outpatient: ChoiceParams
     inpatient: ChoiceParams
 
 
-class ReferralTable(Table):
+class ReferralTable(StrictTable):
     """``[referral]``: upward, outward and downward referral (双向转诊)."""
 
     upward_in_county: bool = Field(description="Refer to the county hospital first when capable.")
@@ -218,42 +218,42 @@ class ReferralTable(Table):
         default=0.4, description="Share of a post-acute stay moved to the township on down-referral.")
 
 
-class InpatientBenefits(Table):
+class InpatientBenefits(StrictTable):
     in_scope_share: PerTierShare = Field(description="政策范围内费用占比 by tier.")
     deductible: PerTierNonNegative = Field(description="起付线 per admission, yuan.")
     fund_share: PerTierShare = Field(description="报销比例 of in-scope cost above the deductible.")
     annual_cap: NonNegativeOrInf = Field(description="封顶线: fund payment per person-year, yuan.")
 
 
-class OutpatientBenefits(Table):
+class OutpatientBenefits(StrictTable):
     in_scope_share: PerTierShare
     deductible: NonNegative = Field(description="Outpatient deductible per person-year, yuan.")
     fund_share: PerTierShare
     annual_limit: NonNegativeOrInf = Field(description="Fund payment limit per person-year, yuan.")
 
 
-class ChronicBenefits(Table):
+class ChronicBenefits(StrictTable):
     in_scope_share: PerTierShare = Field(default=[1.0] * 6)
     fund_share: PerTierShare
     annual_limit: NonNegativeOrInf
 
 
-class SchemeBenefits(Table):
+class SchemeBenefits(StrictTable):
     inpatient: InpatientBenefits
     outpatient: OutpatientBenefits
     chronic: ChronicBenefits
 
 
-class BenefitsTable(Table):
+class BenefitsTable(StrictTable):
     resident: SchemeBenefits
     employee: SchemeBenefits
 
 
-class CapitationParams(Table):
+class CapitationParams(StrictTable):
     per_signed_chronic_patient: NonNegative = Field(description="按人头: yuan per signed chronic patient-year.")
 
 
-class DrgParams(Table):
+class DrgParams(StrictTable):
     mode: Literal["fixed", "floating"]
     point_value: Positive = Field(description="Yuan per point (fixed; year-1 start when floating).")
     pool_growth: Rate = Field(description="Floating: yearly growth of the DRG fund pool.")
@@ -263,13 +263,13 @@ class DrgParams(Table):
     low_ratio: NonNegative = Field(description="Cost below low_ratio × group mean is a low outlier.")
 
 
-class PerDiemParams(Table):
+class PerDiemParams(StrictTable):
     rate: PerTierNonNegative = Field(description="按床日 rate, yuan per bed-day.")
     taper_after: int = Field(ge=0, description="Days after which taper_factor × rate is paid.")
     taper_factor: Share
 
 
-class PaymentTable(Table):
+class PaymentTable(StrictTable):
     """``[payment]``: how the fund pays each tier for each service."""
 
     outpatient: list[PaymentMethod]
@@ -288,7 +288,7 @@ class PaymentTable(Table):
         return values
 
 
-class BudgetTable(Table):
+class BudgetTable(StrictTable):
     """``[budget]``: the global budget (总额预算)."""
 
     method: Literal["income", "history"]
@@ -305,7 +305,7 @@ class BudgetTable(Table):
     tcm_tilt: NonNegative = Field(description="Extra budget share for a TCM-led community.")
 
 
-class SettlementTable(Table):
+class SettlementTable(StrictTable):
     """``[settlement]``: rules (preset or file) with inline parts replacing the same parts."""
 
     rules: str = "county-tiered"
@@ -317,12 +317,12 @@ class SettlementTable(Table):
     assessment: dict[str, Any] | None = None
 
 
-class Epidemic(Table):
+class Epidemic(StrictTable):
     probability: Share = Field(default=0.0, description="Yearly chance of a demand shock.")
     uplift: NonNegative = Field(default=0.0, description="Relative demand increase in a shock year.")
 
 
-class DynamicsTable(Table):
+class DynamicsTable(StrictTable):
     """``[dynamics]``: year-to-year behaviour; every default is off or neutral."""
 
     cost_inflation: Rate = 0.0
@@ -334,14 +334,14 @@ class DynamicsTable(Table):
     out_referral_elasticity: NonNegative = 0.0
 
 
-class OutputTable(Table):
+class OutputTable(StrictTable):
     microdata_fraction: Share = 0.0
     figures: bool = True
     report: bool = True
     lang: Literal["zh", "en"] = "zh"
 
 
-class Scenario(Table):
+class Scenario(StrictTable):
     """A whole scenario. Load with :func:`simulator.scenario.load_scenario`."""
 
     scenario: ScenarioTable

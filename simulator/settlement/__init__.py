@@ -15,6 +15,7 @@ from simulator.settlement.core import (
     OUTPUTS,
     SettlementOutcome,
     marginal_bands,
+    marginal_retention,
     score_factor,
     settle,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "list_presets",
     "load_rules",
     "marginal_bands",
+    "marginal_retention",
     "prepayment_schedule",
     "score_factor",
     "settle",

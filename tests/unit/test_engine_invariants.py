@@ -13,7 +13,7 @@ import pytest
 import simulator
 from simulator.constants import TIER_NAMES
 from simulator.scenario import load_scenario
-from simulator.scenario.rules import resolve_settlement
+from simulator.settlement.resolve import resolve_settlement
 from simulator.settlement import settle
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"

@@ -11,7 +11,7 @@ import pytest
 from simulator.errors import InputError
 from simulator.scenario import load_scenario, parse_overrides
 from simulator.scenario.load import apply_overrides
-from simulator.scenario.rules import resolve_settlement
+from simulator.settlement.resolve import resolve_settlement
 
 
 @pytest.mark.parametrize("text, value", [

@@ -20,7 +20,7 @@ from simulator.report.figures import all_figures, png_bytes
 from simulator.report.fonts import cjk_font
 from simulator.report.labels import METHOD_LABELS, TIER_LABELS_EN, UNITS_ZH, Labels, number
 from simulator.report.money import claims_by_group
-from simulator.scenario.rules import resolve_settlement
+from simulator.settlement.resolve import resolve_settlement
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
 PNG = b"\x89PNG\r\n\x1a\n"

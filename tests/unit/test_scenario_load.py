@@ -11,7 +11,7 @@ import pytest
 
 from simulator.errors import InputError
 from simulator.scenario import Scenario, dump_scenario, load_scenario, scenario_hash
-from simulator.scenario.rules import resolve_settlement
+from simulator.settlement.resolve import resolve_settlement
 from simulator.settlement import list_presets
 
 PEOPLE_CSV = (

@@ -58,19 +58,3 @@ def care_indicators(flows: np.ndarray, paid: np.ndarray) -> dict[str, np.ndarray
         "effective_reimbursement_rate": ratio(cell_sum(flows[..., Q_FUND]), total_cost),
         "cost_per_weighted_case": ratio(admissions_paid, cell_sum(flows[..., Q_WEIGHT])),
     }
-
-
-def marginal_retention(rules, budget: np.ndarray, spending: np.ndarray, score: np.ndarray,
-                       reasonable: np.ndarray | None, *, settled: np.ndarray | None = None) -> np.ndarray:
-    """Share of one more yuan saved that the community keeps (Δ community_net / Δ saving).
-
-    Measured by settling again with spending lower by 0.1% of the budget, so it holds for any
-    rule file (bands, minimum rates, caps, score factor). ``settled``: the community_net of
-    this very settlement, when the caller has it (else it is settled here).
-    """
-    from simulator.settlement import settle
-
-    step = 1e-3 * budget
-    base = settled if settled is not None else settle(rules, budget, spending, score, reasonable).community_net
-    lower = settle(rules, budget, np.maximum(spending - step, 0.0), score, reasonable).community_net
-    return np.clip((lower - base) / step, 0.0, 1.0)
