@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import REFERENCE
+from simulator.kernels import layout as L
 
 SIMPLE_OVERRIDES = [
     "tiers.beds=[0, 0, 0, 0, 0, 0]",
@@ -128,7 +129,7 @@ def numpy_year(m, pop, n_worlds: int, gen: np.random.Generator, demand: float, c
     p_out, p_chr, p_in = choice_probabilities(m, cost_factor, quality)
     n_age = m.group_share.shape[0]
     W, P = n_worlds, age.size
-    cv = float(m.cost_cv)
+    cv = float(m.params[L.P_COST_CV])
 
     # outpatient visits
     n_out = _negbin(gen, np.broadcast_to(m.out_rate[age, scheme, chronic] * demand, (W, P)), m.out_dispersion)
@@ -163,10 +164,10 @@ def numpy_year(m, pop, n_worlds: int, gen: np.random.Generator, demand: float, c
         group[sel] = np.minimum(np.searchsorted(cdf, u[sel] * cdf[-1], side="right"), cdf.size - 1)
     rows = p_in[cell[person], a].cumsum(axis=1)
     tier = np.minimum((gen.random(owner.size)[:, None] * rows[:, -1:] >= rows).sum(axis=1), 5)
-    los = m.group_los[group] * m.los_mult[tier]
-    days = 1.0 + _negbin(gen, np.maximum(los - 1.0, 0.0), m.los_dispersion)
+    los = m.group_table[group, L.G_LOS] * m.tier_table[tier, L.T_LOS]
+    days = 1.0 + _negbin(gen, np.maximum(los - 1.0, 0.0), m.params[L.P_LOS_DISPERSION])
     mean_cost = m.group_cost[group] * m.cost_mult_in[tier] * cost_factor[tier]
-    mean_cost = np.where(m.group_long_stay[group], mean_cost / los * days, mean_cost)
+    mean_cost = np.where(m.group_table[group, L.G_LONG_STAY] > 0, mean_cost / los * days, mean_cost)
     sigma2 = np.log1p(cv * cv)
     cost_i = mean_cost * np.exp(np.sqrt(sigma2) * gen.standard_normal(owner.size) - 0.5 * sigma2)
     claim = m.fund_share[s, 1, tier] * np.maximum(0.0, m.in_scope[s, 1, tier] * cost_i - m.in_deductible[s, tier])
@@ -181,15 +182,12 @@ def numpy_year(m, pop, n_worlds: int, gen: np.random.Generator, demand: float, c
 
 def numpy_run(s, worlds: int, seed: int) -> dict[str, np.ndarray]:
     """Simulate base year + ``s.scenario.years`` years in numpy; totals ``[world, year]`` (base year first)."""
-    from simulator.compile import compile_scenario, village_distances
-    from simulator.engine import load_population
     from simulator.population import project_population
+    from simulator.prepare import prepare
 
-    base = load_population(s, seed)
-    n_villages = max(int(s.population.villages), int(base.village.max()) + 1)
-    dist = village_distances(s, base.village.astype(np.int64), base.dist_township_km, base.dist_county_km,
-                             n_villages)
-    m = compile_scenario(s, village_distance=dist)
+    model = prepare(s)
+    base = model.base_population(seed)
+    m = model.arrays(base)
     quality = np.asarray(s.tiers.quality, dtype=float)
     dyn = s.dynamics
     out = {k: np.zeros((worlds, s.scenario.years + 1)) for k in FIELDS}

@@ -36,6 +36,7 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     worlds : simulate only these global world indices (batch chunks); default all.
     """
     from simulator.engine import resolve_seed, run_worlds
+    from simulator.prepare import prepare
     from simulator.results import from_run
 
     if not isinstance(scenario, Scenario):
@@ -51,6 +52,7 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     # (scenario.resolved.toml reruns to the same results; the hash covers them)
     scenario = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(
         update={"seed": seed, "replications": n})})
+    model = prepare(scenario)
     span = worlds if worlds is not None else range(n)
     total = len(span) * (scenario.scenario.years + 1)
     if progress is True:
@@ -59,8 +61,8 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
         import click
 
         with click.progressbar(length=total, label=f"mcsim {scenario.name}", file=sys.stderr) as bar:
-            out = run_worlds(scenario, worlds=span, seed=seed, threads=threads, progress=bar.update)
+            out = run_worlds(model, worlds=span, seed=seed, threads=threads, progress=bar.update)
     else:
         callback = progress if callable(progress) else None
-        out = run_worlds(scenario, worlds=span, seed=seed, threads=threads, progress=callback)
-    return from_run(scenario, scenario_hash(scenario), out)
+        out = run_worlds(model, worlds=span, seed=seed, threads=threads, progress=callback)
+    return from_run(scenario, scenario_hash(scenario), out, model)

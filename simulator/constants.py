@@ -30,9 +30,6 @@ RESIDENT, EMPLOYEE = range(N_SCHEMES)
 #: most age bands a scenario may have (the kernels' count-law table is sized for it)
 MAX_AGE_BANDS = 32
 
-PAYMENT_METHODS: tuple[str, ...] = ("ffs", "drg", "per_diem", "capitation")
-FFS, DRG, PER_DIEM, CAPITATION = range(len(PAYMENT_METHODS))
-
 # Quantities accumulated by the kernels per [world, tier, service, scheme] (flows.parquet).
 QUANTITY_NAMES: tuple[str, ...] = (
     "episodes",    # visits or admissions
@@ -40,12 +37,15 @@ QUANTITY_NAMES: tuple[str, ...] = (
     "fund",        # fund share of claims under the benefit rules (before payment method), yuan
     "oop",         # out-of-pocket = cost − fund, yuan
     "days",        # bed-days (admissions)
-    "direct",      # fund payment by FFS, per-diem and capitation, yuan
-    "drg_points",  # DRG points of non-outlier DRG cases
-    "drg_oop",     # patient OOP of non-outlier DRG cases, yuan
-    "weight",      # Σ DRG relative weights of admissions
-    "drg_outlier", # fund payment of DRG outlier cases (paid at the fund share of cost), yuan
+    "direct",          # fund payment booked final by the kernels (FFS, per diem, capitation), yuan
+    "points",          # points of non-outlier cases of a points method (DRG)
+    "points_oop",      # patient OOP of those cases, yuan
+    "weight",          # Σ DRG relative weights of admissions
+    "points_outlier",  # fund payment of a points method's outlier cases (fund share of cost), yuan
 )
 N_QUANTITIES = len(QUANTITY_NAMES)
-(Q_EPISODES, Q_COST, Q_FUND, Q_OOP, Q_DAYS, Q_DIRECT, Q_POINTS, Q_DRG_OOP, Q_WEIGHT,
- Q_DRG_OUTLIER) = range(N_QUANTITIES)
+(Q_EPISODES, Q_COST, Q_FUND, Q_OOP, Q_DAYS, Q_DIRECT, Q_POINTS, Q_POINTS_OOP, Q_WEIGHT,
+ Q_POINTS_OUTLIER) = range(N_QUANTITIES)
+# A (tier, service) cell has one payment method, so the points methods share one accumulator
+# layout (points, points_oop, points_outlier): the payment step values each cell at the point
+# value of its own method (simulator.payment.registry).

@@ -1,7 +1,7 @@
 """Indicator values of one year from the flows, vectorised over worlds (DESIGN 4.3 definitions).
 
 ``flows``: float64[world, tier, service, scheme, quantity] from the kernels; ``paid``: fund
-payment per [world, tier, service, scheme] from :mod:`simulator.payment`. The formulas are the
+payment per [world, tier, service, scheme] from :mod:`simulator.payment.valuation`. The formulas are the
 ones written in :mod:`simulator.indicators`.
 """
 

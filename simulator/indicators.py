@@ -17,6 +17,8 @@ class Indicator:
     en: str
     unit: str
     formula: str
+    #: ``pre``: known before settlement (an assessment may score it); ``post``: a settlement result
+    stage: str = "pre"
 
     def label(self, lang: str = "en") -> str:
         return self.zh if lang == "zh" else self.en
@@ -35,16 +37,16 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("budget", "总额预算", "Global budget", "yuan", "budget of the year (income or history method)"),
     Indicator("balance", "结余(超支)", "Balance", "yuan", "budget − fund_spending"),
     Indicator("balance_rate", "结余率", "Balance rate", "share of budget", "balance / budget"),
-    Indicator("retained_surplus", "结余留用", "Retained surplus", "yuan", "R of the settlement rules"),
+    Indicator("retained_surplus", "结余留用", "Retained surplus", "yuan", "R of the settlement rules", stage="post"),
     Indicator("fund_shared_overspend", "合理超支分担(基金)", "Overspend shared by the fund", "yuan",
-              "F of the settlement rules"),
+              "F of the settlement rules", stage="post"),
     Indicator("community_borne_overspend", "医共体承担超支", "Overspend borne by the community", "yuan",
-              "L of the settlement rules"),
+              "L of the settlement rules", stage="post"),
     Indicator("withheld_unreleased", "未返还质量保证金", "Withhold not released", "yuan",
-              "U = W − W·g(q)"),
-    Indicator("fund_payout", "基金实际拨付", "Fund payout", "yuan", "(S + R or B + F) − U"),
-    Indicator("community_net", "医共体净收益", "Community net settlement", "yuan", "fund_payout − fund_spending"),
-    Indicator("assessment_score", "考核得分", "Assessment score", "points", "weighted linear partial credit"),
+              "U = W − W·g(q)", stage="post"),
+    Indicator("fund_payout", "基金实际拨付", "Fund payout", "yuan", "(S + R or B + F) − U", stage="post"),
+    Indicator("community_net", "医共体净收益", "Community net settlement", "yuan", "fund_payout − fund_spending", stage="post"),
+    Indicator("assessment_score", "考核得分", "Assessment score", "points", "weighted linear partial credit", stage="post"),
     Indicator("county_visit_share", "县域内就诊率", "In-county visit share", "share",
               "(in-county visits + in-county admissions) / (visits + admissions)"),
     Indicator("county_inpatient_share", "县域内住院人次占比", "In-county admission share", "share",
@@ -68,10 +70,7 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_KEY: dict[str, Indicator] = {ind.key: ind for ind in INDICATORS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
 #: indicator keys an assessment may use: known before settlement
-PRE_SETTLEMENT = ("enrolled", "episodes_outpatient", "episodes_inpatient", "total_cost", "fund_spending",
-                  "oop_spending", "budget", "balance", "balance_rate", "county_visit_share",
-                  "county_inpatient_share", "primary_visit_share", "county_fund_share", "primary_fund_share",
-                  "effective_reimbursement_rate", "cost_growth_rate", "cost_per_weighted_case", "drg_point_value")
+PRE_SETTLEMENT: tuple[str, ...] = tuple(ind.key for ind in INDICATORS if ind.stage == "pre")
 
 
 def label(key: str, lang: str = "en") -> str:

@@ -1,11 +1,11 @@
 """Results of a run: tidy pandas frames, summary statistics, and the output files (written atomically).
 
-Output schema (DESIGN 4.1, 4.3):
+Output schema (DESIGN 4.1, 4.3; every column declared once in :mod:`simulator.outputs`):
 
 * ``worlds`` — one row per world × year: ``world``, ``year``, every indicator of
-  :mod:`simulator.indicators`, plus ``score_factor`` (g(q)), ``drg_pool`` and
-  ``drg_fund_payment`` (yuan; equal under the floating point value), ``fund_outside``
-  (fund payment out of county, yuan), ``reasonable_overspend`` (Rz, yuan; with
+  :mod:`simulator.indicators`, plus ``score_factor`` (g(q)), each points method's pool and
+  fund payment (``drg_pool``, ``drg_fund_payment``: yuan, equal under a floating point value),
+  ``fund_outside`` (fund payment out of county, yuan), ``reasonable_overspend`` (Rz, yuan; with
   ``settlement.reasonable = "exogenous"``) and ``epidemic`` (a shock that year);
 * ``flows`` — one row per world × year × tier × service × scheme: ``episodes``, ``cost``,
   ``fund`` (fund share of claims), ``oop``, ``days``, ``payment`` (what the fund paid the
@@ -50,6 +50,16 @@ class Results:
     referrals: pd.DataFrame
     runtime: dict[str, float] = field(default_factory=dict)
     microdata: pd.DataFrame | None = None  # claims-format sample (output.microdata_fraction > 0)
+    model: Any = None             # the scenario's simulator.prepare.PreparedModel (prepared when first read)
+
+    @property
+    def prepared(self) -> Any:
+        """The scenario's prepared model (settlement rules, case mix, payment cells), resolved once."""
+        if self.model is None:
+            from simulator.prepare import prepare
+
+            self.model = prepare(self.scenario)
+        return self.model
 
     # ----------------------------------------------------------------------------- statistics
     def summary(self) -> pd.DataFrame:
@@ -172,19 +182,21 @@ def world_columns(output: Any) -> dict[str, np.ndarray]:
     indicator of :data:`KEYS`, the engine's extra columns (float64) and ``epidemic`` (bool).
     Batches encode these arrays straight to parquet, without a pandas frame.
     """
-    from simulator.engine import EXTRA_COLUMNS
+    from simulator.outputs import world_columns as schema
 
     n_w, n_y = len(output.worlds), len(output.years)
     columns: dict[str, np.ndarray] = {"world": np.repeat(output.worlds, n_y).astype(np.int64),
                                       "year": np.tile(output.years, n_w).astype(np.int64)}
-    for key in (*KEYS, *EXTRA_COLUMNS):
-        columns[key] = output.indicators[key].reshape(-1)
+    for column in schema():
+        if column.stage != "key" and column.name != "epidemic":
+            columns[column.name] = output.indicators[column.name].reshape(-1)
     columns["epidemic"] = output.shocks.reshape(-1)
     return columns
 
 
-def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
-    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput`."""
+def from_run(scenario: Any, scenario_hash: str, output: Any, model: Any = None) -> Results:
+    """Build :class:`Results` from the engine's :class:`~simulator.engine.RunOutput` (``model``:
+    the prepared model that ran, when the caller has it)."""
     from simulator.engine import FLOW_FIELDS
 
     worlds = pd.DataFrame(world_columns(output))
@@ -214,7 +226,8 @@ def from_run(scenario: Any, scenario_hash: str, output: Any) -> Results:
                "episodes_per_second": output.episodes / output.seconds if output.seconds > 0 else 0.0,
                "threads": output.threads}
     return Results(scenario=scenario, scenario_hash=scenario_hash, seed=output.seed, worlds=worlds,
-                   flows=flow_frame, referrals=referrals, runtime=runtime, microdata=output.microdata)
+                   flows=flow_frame, referrals=referrals, runtime=runtime, microdata=output.microdata,
+                   model=model)
 
 
 def _num(value: Any) -> Any:

@@ -116,11 +116,11 @@ def _run(item: Run, keep_tables: bool = False) -> list[Outcome]:
 
     # CPU time of this thread: with worker threads, waiting for the GIL is not simulation
     begun = time.thread_time()
-    scenario, params = _scenario(item)
+    model, params = _model(item)
     first, stop = item.tasks[0][1], item.tasks[-1][2]
     simulating = time.thread_time()
-    populations = _populations(scenario, item.seed)
-    output = run_worlds(scenario, worlds=range(first, stop), seed=item.seed, threads=1,
+    populations = _populations(model, item.seed)
+    output = run_worlds(model, worlds=range(first, stop), seed=item.seed, threads=1,
                         populations=populations)
     simulated = time.thread_time() - simulating
     columns = world_columns(output)
@@ -136,8 +136,9 @@ def _run(item: Run, keep_tables: bool = False) -> list[Outcome]:
     return outcomes
 
 
-def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
-    """The (cached) scenario of a run and the effective values of the sweep's varied keys."""
+def _model(item: Run) -> tuple[Any, dict[str, Any]]:
+    """The (cached) prepared model of a run and the effective values of the sweep's varied keys."""
+    from simulator.prepare import prepare
     from simulator.scenario.load import get_path
     from simulator.scenario import load_scenario
 
@@ -154,14 +155,15 @@ def _scenario(item: Run) -> tuple[Any, dict[str, Any]]:
             params[name] = get_path(dump, name)
         except KeyError:
             params[name] = None
+    model = prepare(scenario)
     with _CACHE_LOCK:
-        _CACHE[key] = (scenario, params)
+        _CACHE[key] = (model, params)
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return scenario, params
+    return model, params
 
 
-def _populations(scenario: Any, seed: int) -> list[Any] | None:
+def _populations(model: Any, seed: int) -> list[Any] | None:
     """The scenario's population of every year, shared by the designs that agree on it.
 
     Keyed by the ``[population]`` table, the years and the seed (and a population file's
@@ -169,9 +171,9 @@ def _populations(scenario: Any, seed: int) -> list[Any] | None:
     Building them is part of the simulation, so a cache hit saves simulation time (and the
     GIL-holding numpy work of sampling people), not overhead.
     """
-    from simulator.engine import population_years
     from simulator.errors import file_stamp
 
+    scenario = model.scenario
     table = scenario.population
     stamp = file_stamp(Path(table.file)) if table.file is not None else None
     key = (json.dumps(table.model_dump(mode="json"), sort_keys=True), scenario.scenario.years, seed, stamp)
@@ -181,7 +183,7 @@ def _populations(scenario: Any, seed: int) -> list[Any] | None:
             return _POPULATIONS[key]
     if _population_bytes(table.size, scenario.scenario.years) > _POPULATION_BYTES:
         return None
-    years = population_years(scenario, seed)
+    years = list(model.population_years(seed))
     with _CACHE_LOCK:
         _POPULATIONS[key] = years
         while sum(_population_bytes(v[0].size, len(v) - 1) for v in _POPULATIONS.values()) > _POPULATION_BYTES:

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from simulator.constants import N_SCHEMES, N_TIERS, SUBCENTER
 from simulator.kernels.jit import jit
 
 OUT_MODEL = 0
@@ -40,12 +41,12 @@ def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
     ``oop_in[s, a, t]`` for scheme s, age band a, tier t, at this world-year's costs."""
     n_age = m.group_share.shape[0]
     n_groups = m.group_share.shape[1]
-    for s in range(2):
+    for s in range(N_SCHEMES):
         mean_visits = 0.0
         for a in range(n_age):
             mean_visits += m.out_rate[a, s, 0] / n_age
         ded_per_visit = m.out_deductible[s] / max(1.0, mean_visits)
-        for t in range(6):
+        for t in range(N_TIERS):
             c = m.out_base_cost * m.cost_mult_out[t] * cost_factor[t]
             oop_out[s, t] = c - m.fund_share[s, 0, t] * max(0.0, m.in_scope[s, 0, t] * c - ded_per_visit)
             c = m.chronic_base_cost * m.cost_mult_out[t] * cost_factor[t]
@@ -62,16 +63,16 @@ def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
 @jit
 def logit_cdf(asc, b_oop, b_distance, b_quality, b_signed, b_capable, capability, available, oop,
               distance, quality, asc_shift, signed, severity, util, out):
-    """Fill ``out[:6]`` with the cumulative choice probabilities of one cell (0 where unavailable).
+    """Fill ``out[:N_TIERS]`` with the cumulative choice probabilities of one cell (0 where unavailable).
 
     Takes plain arrays and scalars (one model's ``asc`` row and coefficients), not the model
     tuple: numba reference-counts every array taken out of a tuple on each call. ``severity`` > 0
     (admissions) adds ``b_capable`` to the tiers whose capability covers it; ``util`` is scratch.
     """
     best = -np.inf
-    for t in range(6):
+    for t in range(N_TIERS):
         if available[t]:
-            primary = 1.0 if t <= 2 else 0.0
+            primary = 1.0 if t <= SUBCENTER else 0.0  # 基层: village, township, sub-centre
             u = (asc[t] + asc_shift[t] + b_oop * oop[t] / 1000.0 + b_distance * distance[t] / 10.0
                  + b_quality * quality[t] + b_signed * signed * primary)
             if severity > 0 and capability[t] >= severity:
@@ -82,11 +83,11 @@ def logit_cdf(asc, b_oop, b_distance, b_quality, b_signed, b_capable, capability
         else:
             util[t] = -np.inf
     total = 0.0
-    for t in range(6):
+    for t in range(N_TIERS):
         if available[t]:
             total += math.exp(util[t] - best)
         out[t] = total
-    for t in range(6):
+    for t in range(N_TIERS):
         out[t] /= total
 
 
@@ -98,23 +99,23 @@ def choice_tables(m, cost_factor, quality, asc_shift, out_cdf, chronic_cdf, in_c
     admissions of age band a and severity k + 1; cells as :func:`cell_index`.
     """
     n_age = m.group_share.shape[0]
-    oop_out = np.empty((2, 6))
-    oop_chr = np.empty((2, 6))
-    oop_in = np.empty((2, n_age, 6))
+    oop_out = np.empty((N_SCHEMES, N_TIERS))
+    oop_chr = np.empty((N_SCHEMES, N_TIERS))
+    oop_in = np.empty((N_SCHEMES, n_age, N_TIERS))
     expected_oop(m, cost_factor, oop_out, oop_chr, oop_in)
-    visit_ok = np.empty(6, dtype=np.bool_)
-    admit_ok = np.empty(6, dtype=np.bool_)
-    for t in range(6):
+    visit_ok = np.empty(N_TIERS, dtype=np.bool_)
+    admit_ok = np.empty(N_TIERS, dtype=np.bool_)
+    for t in range(N_TIERS):
         visit_ok[t] = m.enabled[t]
         admit_ok[t] = m.capability[t] > 0
     asc, capability, dist = m.asc, m.capability, m.village_distance
     b_oop, b_dist, b_q = m.b_oop_per_1000, m.b_distance_per_10km, m.b_quality
     b_signed, b_capable = m.b_signed_primary, m.b_capable
-    util = np.empty(6)
+    util = np.empty(N_TIERS)
     o, i = OUT_MODEL, IN_MODEL
     for v in range(dist.shape[0]):
         distance = dist[v]
-        for s in range(2):
+        for s in range(N_SCHEMES):
             for signed in range(2):
                 c = cell_index(v, s, signed)
                 logit_cdf(asc[o], b_oop[o], b_dist[o], b_q[o], b_signed[o], b_capable[o], capability, visit_ok,

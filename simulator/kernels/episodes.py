@@ -48,18 +48,19 @@ from __future__ import annotations
 import math
 
 from simulator.constants import (
-    CAPITATION, CHRONIC, COUNTY, DRG, INPATIENT, LONG_STAY, MAX_AGE_BANDS, PER_DIEM, Q_COST, Q_DAYS,
-    Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_WEIGHT, TOWNSHIP,
+    CHRONIC, COUNTY, INPATIENT, LONG_STAY, MAX_AGE_BANDS, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER,
+    Q_COST, Q_DAYS, Q_DIRECT, Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER,
+    Q_WEIGHT, TOWNSHIP,
 )
 from simulator.kernels import rng
 from simulator.kernels.jit import jit
 from simulator.kernels.layout import (
-    G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE, G_SEVERITY, G_WEIGHT, M_COST, M_DAY_OF_YEAR,
-    M_DAYS, M_FUND, M_GROUP, M_IN_SCOPE, M_PERSON, M_SERVICE, M_TIER, M_VISITS, P_AGREEMENT_SHARE,
-    P_BASE_UNIFORM, P_CONTINUATION, P_COST_CV, P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW,
-    P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE, P_RESERVED_SHARE, P_TAPER_AFTER,
-    P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, T_BED_DAYS, T_CAPABILITY, T_COST_IN, T_DRG_COEF, T_LOS,
-    T_PER_DIEM,
+    BOOK_AFTER_YEAR, BOOK_CAPITATION, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS,
+    G_POST_ACUTE, G_SEVERITY, G_WEIGHT, M_COST, M_DAY_OF_YEAR, M_DAYS, M_FUND, M_GROUP, M_IN_SCOPE,
+    M_PERSON, M_SERVICE, M_TIER, M_VISITS, P_AGREEMENT_SHARE, P_BASE_UNIFORM, P_CONTINUATION,
+    P_COST_CV, P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW, P_LOS_DISPERSION, P_RECOVERY_SHARE,
+    P_REFERRING_SHARE, P_RESERVED_SHARE, P_TAPER_AFTER, P_TAPER_FACTOR, P_UPWARD_IN_COUNTY,
+    T_BED_DAYS, T_CAPABILITY, T_COST_IN, T_DRG_COEF, T_LOS, T_PER_DIEM,
 )
 
 #: count-law table layout: visits by (age, scheme, chronic), then admissions, then chronic care
@@ -118,14 +119,14 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
     ``person`` >= 0 records the visits in the microdata buffer ``micro`` (row count in
     ``counter[0]``).
     """
-    for t in range(6):
+    for t in range(N_TIERS):
         counts[t] = 0.0
         costs[t] = 0.0
     for _ in range(n_visits):
-        counts[rng.categorical(st, cdf, row, 6)] += 1.0
+        counts[rng.categorical(st, cdf, row, N_TIERS)] += 1.0
     in_scope_total = 0.0
     fund_before = 0.0  # Σ fund_share × in-scope cost, before the deductible and the limit
-    for t in range(6):
+    for t in range(N_TIERS):
         n = counts[t]
         if n > 0.0:
             k = int(n)
@@ -142,7 +143,7 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
     factor = above
     if fund_before * above > limit:
         factor = limit / fund_before
-    for t in range(6):
+    for t in range(N_TIERS):
         if counts[t] > 0.0:
             cost = costs[t]
             fund = fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * cost * factor
@@ -150,7 +151,9 @@ def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, ded
             flows[t, service, scheme, Q_COST] += cost
             flows[t, service, scheme, Q_FUND] += fund
             flows[t, service, scheme, Q_OOP] += cost - fund
-            if method[service, t] != CAPITATION or signed == 0:
+            book = method[service, t]
+            # the yearly capitation covers a signed patient's visits; after-year methods pay later
+            if (book != BOOK_CAPITATION or signed == 0) and book != BOOK_AFTER_YEAR:
                 flows[t, service, scheme, Q_DIRECT] += fund
             if person >= 0:
                 record_micro(micro, counter, person, t, service, -1, counts[t], 0.0, costs[t],
@@ -166,15 +169,15 @@ def capitation_year(cdf, row, scheme, method, rate, flows):
     """
     total = 0.0
     prev = 0.0
-    for t in range(6):
-        if method[CHRONIC, t] == CAPITATION:
+    for t in range(N_TIERS):
+        if method[CHRONIC, t] == BOOK_CAPITATION:
             total += cdf[row, t] - prev
         prev = cdf[row, t]
     if total <= 0.0:
         return
     prev = 0.0
-    for t in range(6):
-        if method[CHRONIC, t] == CAPITATION:
+    for t in range(N_TIERS):
+        if method[CHRONIC, t] == BOOK_CAPITATION:
             flows[t, CHRONIC, scheme, Q_DIRECT] += rate * (cdf[row, t] - prev) / total
         prev = cdf[row, t]
 
@@ -186,17 +189,18 @@ def next_capable(st, tiers, par, tier, severity):
     if tier < COUNTY and upward and tiers[COUNTY, T_CAPABILITY] >= severity:
         return COUNTY
     if not upward:
-        for t in range(tier + 1, 4):
+        for t in range(tier + 1, OUTSIDE_AGREEMENT):  # the next capable in-county tier
             if tiers[t, T_CAPABILITY] >= severity:
                 return t
-    ok_agree = tiers[4, T_CAPABILITY] >= severity
-    ok_other = tiers[5, T_CAPABILITY] >= severity
-    if tier < 4 and ok_agree and ok_other:
-        return 4 if rng.uniform(st) < par[P_AGREEMENT_SHARE] else 5
-    if tier < 4 and ok_agree:
-        return 4
-    if tier < 5 and ok_other:
-        return 5
+    ok_agree = tiers[OUTSIDE_AGREEMENT, T_CAPABILITY] >= severity
+    ok_other = tiers[OUTSIDE_OTHER, T_CAPABILITY] >= severity
+    in_county = tier < OUTSIDE_AGREEMENT
+    if in_county and ok_agree and ok_other:
+        return OUTSIDE_AGREEMENT if rng.uniform(st) < par[P_AGREEMENT_SHARE] else OUTSIDE_OTHER
+    if in_county and ok_agree:
+        return OUTSIDE_AGREEMENT
+    if tier < OUTSIDE_OTHER and ok_other:
+        return OUTSIDE_OTHER
     return tier  # nowhere better: treated where it is (validation prevents this for severities)
 
 
@@ -232,21 +236,26 @@ def _record(flows, tier, service, scheme, cost, fund, days):
 
 @jit
 def _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, drg_case):
-    """Add one admission's fund payment under the tier's method for ``service``."""
+    """Book one admission's fund payment under the booking rule of the tier's method for ``service``.
+
+    ``drg_case``: whether a points method may price the stay (a recovery stay it may not).
+    """
     how = method[service, tier]
     oop = cost - fund
-    if how == DRG and drg_case:
+    if how == BOOK_AFTER_YEAR:
+        return  # valued from the year's flows by the method itself (simulator.payment.registry)
+    if how == BOOK_POINTS and drg_case:
         mean = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
         if cost > par[P_DRG_HIGH] * mean or cost < par[P_DRG_LOW] * mean:
-            flows[tier, service, scheme, Q_DRG_OUTLIER] += fund  # outlier: fund share of cost
+            flows[tier, service, scheme, Q_POINTS_OUTLIER] += fund  # outlier: fund share of cost
         else:
             coef = tiers[tier, T_DRG_COEF]
             if par[P_BASE_UNIFORM] > 0.0 and grp[group, G_BASE] > 0.0 and tier <= COUNTY:
                 coef = 1.0  # 基础病组: one payment standard at every in-county level
             # CHS-DRG points: relative weight × 100 (基准点数) × tier coefficient
             flows[tier, service, scheme, Q_POINTS] += grp[group, G_WEIGHT] * coef * 100.0
-            flows[tier, service, scheme, Q_DRG_OOP] += oop
-    elif how == PER_DIEM:
+            flows[tier, service, scheme, Q_POINTS_OOP] += oop
+    elif how == BOOK_PER_DIEM:
         full = min(days, par[P_TAPER_AFTER])
         gross = tiers[tier, T_PER_DIEM] * (full + par[P_TAPER_FACTOR] * (days - full))
         flows[tier, service, scheme, Q_DIRECT] += max(0.0, gross - oop)
@@ -266,11 +275,44 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
               person, micro, counter, elapsed):
     """Simulate one admission episode (first contact by ``in_cdf[row + severity - 1]``); return the fund cap
     left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``; ``elapsed``
-    is the share of the world-year's persons already simulated (for the bed reserve)."""
-    cost_cv = par[P_COST_CV]
+    is the share of the world-year's persons already simulated (for the bed reserve).
+
+    The episode in order of its draws: case group and first contact, the admitting tier (a
+    referral up, a diversion for lack of beds), the referring stay of a referral, the choice of
+    a recovery stay at the township, the acute stay, the recovery stay.
+    """
     group = rng.categorical(st, group_cdf, age, group_cdf.shape[1])
     severity = grp[group, G_SEVERITY]
-    first = rng.categorical(st, in_cdf, row + int(severity) - 1, 6)  # rows by severity 1-4
+    first = rng.categorical(st, in_cdf, row + int(severity) - 1, N_TIERS)  # rows by severity 1-4
+    tier, days, referred = admitting_tier(st, grp, tiers, par, used, group, severity, first, signed, elapsed)
+    ded_paid_first = 0.0
+    if referred:
+        r_fund, ded_paid_first = referring_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible,
+                                                scheme, group, first, tier, cost_factor, used, cap_left,
+                                                flows, referrals, person, micro, counter)
+        cap_left -= r_fund
+    recovery = recovery_days(st, grp, tiers, par, used, group, tier, days, elapsed)
+    ded = in_deductible[scheme, tier]
+    if referred and par[P_CONTINUATION] > 0.0:
+        ded = max(0.0, ded - ded_paid_first)
+    cap_left = acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group, tier, days,
+                          recovery, ded, cost_factor, used, cap_left, flows, person, micro, counter)
+    if recovery > 0.0:
+        cap_left = recovery_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, method, scheme,
+                                 group, tier, recovery, cost_factor, used, cap_left, flows, referrals,
+                                 person, micro, counter)
+    return cap_left
+
+
+@jit
+def admitting_tier(st, grp, tiers, par, used, group, severity, first, signed, elapsed):
+    """The tier that admits a case of ``severity`` first seen at ``first``, its stay (days), and
+    whether the case was referred up from ``first`` (which a referring stay follows).
+
+    A tier whose capability is below the severity refers the patient up (:func:`next_capable`);
+    a full tier diverts them to the next capable one, where they are admitted instead.
+    Family-doctor referrals (a signed patient referred up) may use the reserved beds.
+    """
     tier = first
     referred = False
     if tiers[first, T_CAPABILITY] < severity:
@@ -284,42 +326,71 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
             break
         tier = target  # diverted for lack of beds: never admitted at the full tier
         days = _stay_days(st, grp, tiers, par, group, tier)
-    ded_paid_first = 0.0
-    if referred:  # the referring stay: stabilisation, then transfer (paid fee-for-service)
-        share = par[P_REFERRING_SHARE]
-        r_cost = rng.lognormal_mean_cv(st, share * grp[group, G_COST] * tiers[first, T_COST_IN]
-                                       * cost_factor[first], cost_cv)
-        r_days = max(1.0, math.floor(share * grp[group, G_LOS] * tiers[first, T_LOS] + 0.5))
-        ded = in_deductible[scheme, first]
-        r_fund = _fund(in_scope, fund_share, scheme, first, r_cost, ded, cap_left)
-        cap_left -= r_fund
-        ded_paid_first = min(ded, in_scope[scheme, 1, first] * r_cost)
-        _record(flows, first, INPATIENT, scheme, r_cost, r_fund, r_days)
-        flows[first, INPATIENT, scheme, Q_DIRECT] += r_fund
-        if person >= 0:
-            record_micro(micro, counter, person, first, INPATIENT, group, 1.0, r_days, r_cost,
-                         in_scope[scheme, 1, first] * r_cost, r_fund, -1.0)
-        used[first] += r_days
-        referrals[first, tier] += 1.0
-    recovery = 0.0  # down-referral of post-acute cases for recovery at the township (下转康复)
-    if (grp[group, G_POST_ACUTE] > 0.0 and tier >= COUNTY and tiers[TOWNSHIP, T_CAPABILITY] >= 1.0
+    return tier, days, referred
+
+
+@jit
+def referring_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, scheme, group, first, tier,
+                   cost_factor, used, cap_left, flows, referrals, person, micro, counter):
+    """The referring stay of an upward referral from ``first`` to ``tier``: stabilisation, then
+    transfer, paid fee-for-service (``referring_cost_share`` of the case's cost and stay).
+
+    Returns the stay's fund payment and the deductible the patient paid there (yuan).
+    """
+    share = par[P_REFERRING_SHARE]
+    r_cost = rng.lognormal_mean_cv(st, share * grp[group, G_COST] * tiers[first, T_COST_IN]
+                                   * cost_factor[first], par[P_COST_CV])
+    r_days = max(1.0, math.floor(share * grp[group, G_LOS] * tiers[first, T_LOS] + 0.5))
+    ded = in_deductible[scheme, first]
+    r_fund = _fund(in_scope, fund_share, scheme, first, r_cost, ded, cap_left)
+    ded_paid = min(ded, in_scope[scheme, 1, first] * r_cost)
+    _record(flows, first, INPATIENT, scheme, r_cost, r_fund, r_days)
+    flows[first, INPATIENT, scheme, Q_DIRECT] += r_fund
+    if person >= 0:
+        record_micro(micro, counter, person, first, INPATIENT, group, 1.0, r_days, r_cost,
+                     in_scope[scheme, 1, first] * r_cost, r_fund, -1.0)
+    used[first] += r_days
+    referrals[first, tier] += 1.0
+    return r_fund, ded_paid
+
+
+@jit
+def recovery_days(st, grp, tiers, par, used, group, tier, days, elapsed):
+    """Days of a post-acute case's stay moved down to the township for recovery (下转康复), or 0.
+
+    Cases treated at the county hospital or outside are sent down with probability
+    ``down_referral_share`` for the ``recovery_los_share`` part of the stay, when both parts
+    last a day or more and the township has the beds.
+    """
+    if not (grp[group, G_POST_ACUTE] > 0.0 and tier >= COUNTY and tiers[TOWNSHIP, T_CAPABILITY] >= 1.0
             and rng.uniform(st) < par[P_DOWN_SHARE]):
-        recovery = math.floor(days * par[P_RECOVERY_SHARE] + 0.5)
-        if (recovery < 1.0 or days - recovery < 1.0
-                or not _has_room(tiers, par, used, TOWNSHIP, recovery, True, elapsed)):
-            recovery = 0.0
+        return 0.0
+    recovery = math.floor(days * par[P_RECOVERY_SHARE] + 0.5)
+    if (recovery < 1.0 or days - recovery < 1.0
+            or not _has_room(tiers, par, used, TOWNSHIP, recovery, True, elapsed)):
+        return 0.0
+    return recovery
+
+
+@jit
+def acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group, tier, days, recovery,
+               ded, cost_factor, used, cap_left, flows, person, micro, counter):
+    """The stay at the admitting tier (``days`` less the ``recovery`` days moved down); returns
+    the fund cap left (yuan). ``ded``: the deductible the patient still owes for it.
+
+    A long-stay group's cost follows its days; days moved down for recovery are no longer spent,
+    or costed, at the acute tier.
+    """
     stay = days
     days -= recovery
     long_stay = grp[group, G_LONG_STAY] > 0.0
     service = LONG_STAY if long_stay else INPATIENT
     mean_cost = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
-    if long_stay:  # cost follows the days of a long stay
-        cost = rng.lognormal_mean_cv(st, mean_cost / (grp[group, G_LOS] * tiers[tier, T_LOS]) * days, cost_cv)
-    else:  # days moved down for recovery are no longer spent (or costed) at the acute tier
-        cost = rng.lognormal_mean_cv(st, mean_cost * (days / stay), cost_cv)
-    ded = in_deductible[scheme, tier]
-    if referred and par[P_CONTINUATION] > 0.0:
-        ded = max(0.0, ded - ded_paid_first)
+    if long_stay:
+        cost = rng.lognormal_mean_cv(st, mean_cost / (grp[group, G_LOS] * tiers[tier, T_LOS]) * days,
+                                     par[P_COST_CV])
+    else:
+        cost = rng.lognormal_mean_cv(st, mean_cost * (days / stay), par[P_COST_CV])
     fund = _fund(in_scope, fund_share, scheme, tier, cost, ded, cap_left)
     cap_left -= fund
     _record(flows, tier, service, scheme, cost, fund, days)
@@ -329,21 +400,32 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
     if person >= 0:
         record_micro(micro, counter, person, tier, service, group, 1.0, days, cost,
                      in_scope[scheme, 1, tier] * cost, fund, -1.0)
-    if recovery > 0.0:
-        per_day = (grp[group, G_COST] * tiers[TOWNSHIP, T_COST_IN] * cost_factor[TOWNSHIP]
-                   / (grp[group, G_LOS] * tiers[TOWNSHIP, T_LOS]))
-        r_cost = rng.lognormal_mean_cv(st, per_day * recovery, cost_cv)
-        ded = in_deductible[scheme, TOWNSHIP]
-        if par[P_CONTINUATION] > 0.0:
-            ded = max(0.0, ded - in_deductible[scheme, tier])
-        r_fund = _fund(in_scope, fund_share, scheme, TOWNSHIP, r_cost, ded, cap_left)
-        cap_left -= r_fund
-        _record(flows, TOWNSHIP, LONG_STAY, scheme, r_cost, r_fund, recovery)
-        _pay(grp, tiers, par, method, flows, TOWNSHIP, LONG_STAY, scheme, group, r_cost, r_fund, recovery,
-             cost_factor, False)
-        used[TOWNSHIP] += recovery
-        referrals[tier, TOWNSHIP] += 1.0
-        if person >= 0:
-            record_micro(micro, counter, person, TOWNSHIP, LONG_STAY, group, 1.0, recovery, r_cost,
-                         in_scope[scheme, 1, TOWNSHIP] * r_cost, r_fund, -1.0)
+    return cap_left
+
+
+@jit
+def recovery_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, method, scheme, group, tier,
+                  recovery, cost_factor, used, cap_left, flows, referrals, person, micro, counter):
+    """The recovery stay at the township after an acute stay at ``tier`` (a new admission, service
+    ``long_stay``, at township per-day cost); returns the fund cap left (yuan).
+
+    Paid per diem where the township's long-stay method is per diem and fee-for-service
+    otherwise (a points method does not price a recovery stay).
+    """
+    per_day = (grp[group, G_COST] * tiers[TOWNSHIP, T_COST_IN] * cost_factor[TOWNSHIP]
+               / (grp[group, G_LOS] * tiers[TOWNSHIP, T_LOS]))
+    r_cost = rng.lognormal_mean_cv(st, per_day * recovery, par[P_COST_CV])
+    ded = in_deductible[scheme, TOWNSHIP]
+    if par[P_CONTINUATION] > 0.0:
+        ded = max(0.0, ded - in_deductible[scheme, tier])
+    r_fund = _fund(in_scope, fund_share, scheme, TOWNSHIP, r_cost, ded, cap_left)
+    cap_left -= r_fund
+    _record(flows, TOWNSHIP, LONG_STAY, scheme, r_cost, r_fund, recovery)
+    _pay(grp, tiers, par, method, flows, TOWNSHIP, LONG_STAY, scheme, group, r_cost, r_fund, recovery,
+         cost_factor, False)
+    used[TOWNSHIP] += recovery
+    referrals[tier, TOWNSHIP] += 1.0
+    if person >= 0:
+        record_micro(micro, counter, person, TOWNSHIP, LONG_STAY, group, 1.0, recovery, r_cost,
+                     in_scope[scheme, 1, TOWNSHIP] * r_cost, r_fund, -1.0)
     return cap_left

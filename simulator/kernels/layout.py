@@ -22,6 +22,10 @@ T_COLUMNS = 6
  P_BASE_UNIFORM, P_TAPER_AFTER, P_TAPER_FACTOR, P_CAPITATION) = range(15)
 P_COLUMNS = 15
 
+# booking rules of the kernels' method table int64[service, tier]: how a case's fund payment is
+# booked (simulator.payment.registry maps every payment method to one)
+BOOK_FUND_SHARE, BOOK_POINTS, BOOK_PER_DIEM, BOOK_CAPITATION, BOOK_AFTER_YEAR = range(5)
+
 # microdata record: float64[capacity, M_COLUMNS] per world (one settled visit group or stay)
 (M_PERSON, M_TIER, M_SERVICE, M_GROUP, M_VISITS, M_DAYS, M_COST, M_IN_SCOPE, M_FUND,
  M_DAY_OF_YEAR) = range(10)

@@ -12,14 +12,13 @@ import math
 
 import numpy as np
 
-from simulator.constants import N_QUANTITIES
+from simulator.constants import CHRONIC, N_QUANTITIES, N_SCHEMES, N_SERVICES, N_TIERS, OUTPATIENT
 from simulator.kernels import rng
 from simulator.kernels.choice import SEVERITIES, cell_index, choice_tables
-from simulator.constants import CHRONIC, OUTPATIENT
 from simulator.kernels.episodes import (
     ADMISSION_LAWS, CHRONIC_LAW, N_LAWS, admission, capitation_year, fill_laws, law_row, visits_year,
 )
-from simulator.kernels.layout import P_CAPITATION
+from simulator.kernels.layout import P_CAPITATION, P_COST_CV
 from simulator.kernels.jit import jit, prange
 
 SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visits
@@ -62,24 +61,20 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
         fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
                   demand_factor[w], laws)
-        sum_sigma2 = np.empty(SIGMA_TABLE)
-        sum_sigma2[0] = 0.0
-        for k in range(1, SIGMA_TABLE):
-            sum_sigma2[k] = math.log1p(m.cost_cv * m.cost_cv / k)
-        unit_out = np.empty(6)
-        unit_chronic = np.empty(6)
-        for t in range(6):
-            unit_out[t] = m.out_base_cost * m.cost_mult_out[t] * cost_factor[w, t]
-            unit_chronic[t] = m.chronic_base_cost * m.cost_mult_out[t] * cost_factor[w, t]
-        used = np.zeros(6)
-        counts = np.empty(6)
-        costs = np.empty(6)
         # arrays taken out of the model once per world: see simulator.kernels.layout
         grp, tiers, par = m.group_table, m.tier_table, m.params
         group_cdf, in_scope, fund_share = m.group_cdf, m.in_scope, m.fund_share
         in_deductible, method = m.in_deductible, m.method
         out_deductible, out_limit, chronic_limit, in_cap = m.out_deductible, m.out_limit, m.chronic_limit, m.in_cap
-        cost_cv = m.cost_cv
+        cost_cv = par[P_COST_CV]
+        sum_sigma2 = sigma_table(cost_cv)
+        unit_out = np.empty(N_TIERS)
+        unit_chronic = np.empty(N_TIERS)
+        unit_visit_costs(m.out_base_cost, m.chronic_base_cost, m.cost_mult_out, cost_factor[w],
+                         unit_out, unit_chronic)
+        used = np.zeros(N_TIERS)
+        counts = np.empty(N_TIERS)
+        costs = np.empty(N_TIERS)
         capitation = par[P_CAPITATION]
         flows_w = flows[w]
         referrals_w = referrals[w]
@@ -120,6 +115,24 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
                                      cap_left, flows_w, referrals_w, person, micro_w, counter, k / n_people)
 
 
+@jit
+def sigma_table(cost_cv):
+    """Log-variances ``log(1 + cv² / k)`` of the cost of a sum of k visits, for k < SIGMA_TABLE."""
+    out = np.empty(SIGMA_TABLE)
+    out[0] = 0.0
+    for k in range(1, SIGMA_TABLE):
+        out[k] = math.log1p(cost_cv * cost_cv / k)
+    return out
+
+
+@jit
+def unit_visit_costs(out_base_cost, chronic_base_cost, cost_mult_out, cost_factor, unit_out, unit_chronic):
+    """Fill this world-year's cost of one visit and one chronic-care visit per tier, yuan."""
+    for t in range(N_TIERS):
+        unit_out[t] = out_base_cost * cost_mult_out[t] * cost_factor[t]
+        unit_chronic[t] = chronic_base_cost * cost_mult_out[t] * cost_factor[t]
+
+
 @jit(parallel=True)
 def choice_table_rows(m, cost_factor, quality, asc_shift, out_tables, chronic_tables, in_tables):
     """Fill the choice tables of each distinct world state u (rows of the three inputs).
@@ -130,20 +143,22 @@ def choice_table_rows(m, cost_factor, quality, asc_shift, out_tables, chronic_ta
     n_cells = out_tables.shape[1]
     n_age = m.group_share.shape[0]
     for u in prange(cost_factor.shape[0]):
-        in_cdf = in_tables[u].reshape((n_cells, n_age, SEVERITIES, 6))
+        in_cdf = in_tables[u].reshape((n_cells, n_age, SEVERITIES, N_TIERS))
         choice_tables(m, cost_factor[u], quality[u], asc_shift[u], out_tables[u], chronic_tables[u], in_cdf)
 
 
 def choice_table_arrays(m, n_states: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Empty choice tables for ``n_states`` distinct world states."""
-    n_cells = m.village_distance.shape[0] * 4
+    n_cells = m.village_distance.shape[0] * N_SCHEMES * 2  # village × scheme × signed
     rows = n_cells * m.group_share.shape[0] * SEVERITIES
-    return (np.empty((n_states, n_cells, 6)), np.empty((n_states, n_cells, 6)), np.empty((n_states, rows, 6)))
+    return (np.empty((n_states, n_cells, N_TIERS)), np.empty((n_states, n_cells, N_TIERS)),
+            np.empty((n_states, rows, N_TIERS)))
 
 
 def empty_outputs(n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
     """Zeroed ``flows`` [world, 6, 4, 2, Q] and ``referrals`` [world, 6, 6] for one year."""
-    return np.zeros((n_worlds, 6, 4, 2, N_QUANTITIES)), np.zeros((n_worlds, 6, 6))
+    return (np.zeros((n_worlds, N_TIERS, N_SERVICES, N_SCHEMES, N_QUANTITIES)),
+            np.zeros((n_worlds, N_TIERS, N_TIERS)))
 
 
 def microdata_buffers(n_worlds: int, n_people: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:

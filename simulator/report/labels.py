@@ -1,7 +1,8 @@
 """Chinese and English labels of the report: indicators, units, tiers, payment methods, words.
 
-Indicator labels come from :mod:`simulator.indicators` (one table for every output) and tier,
-service and scheme labels from :mod:`simulator.constants`; the few words a figure needs beyond
+Indicator labels come from :mod:`simulator.indicators` (one table for every output), payment
+method labels from the payment registry and tier, service and scheme labels from
+:mod:`simulator.constants`; the few words a figure needs beyond
 them (axis titles, legend entries) are in :data:`WORDS`, one (zh, en) pair per key, so a figure
 never hard-codes text. Money is shown in 万元 (zh) or million yuan (en).
 """
@@ -29,12 +30,6 @@ TIER_LABELS_EN: tuple[str, ...] = (
 )
 SERVICE_LABELS_EN: tuple[str, ...] = ("Outpatient", "Inpatient", "Chronic care", "Long stay (per diem)")
 SCHEME_LABELS_EN: tuple[str, ...] = ("Resident scheme", "Employee scheme")
-METHOD_LABELS: dict[str, tuple[str, str]] = {
-    "ffs": ("按项目", "Fee for service"),
-    "drg": ("DRG", "DRG"),
-    "per_diem": ("按床日", "Per diem"),
-    "capitation": ("按人头", "Capitation"),
-}
 
 #: indicator units (simulator.indicators) in Chinese
 UNITS_ZH: dict[str, str] = {
@@ -172,8 +167,10 @@ class Labels:
         return (SCHEME_LABELS_ZH if self.zh else SCHEME_LABELS_EN)[index]
 
     def method(self, method: str) -> str:
-        zh, en = METHOD_LABELS[method]
-        return zh if self.zh else en
+        """Label of a payment method (from the payment registry)."""
+        from simulator.payment.registry import REGISTRY
+
+        return REGISTRY.get(method).label("zh" if self.zh else "en")
 
     # ------------------------------------------------------------------ numbers as text
     def value(self, key: str, value: float, *, signed: bool = False) -> str:

@@ -33,9 +33,8 @@ CLAIM_COLORS = {"primary": "#66bd63", "county": "#2c7fb8", "outside": "#fdae61"}
 
 def settlement_rules(results: "Results") -> tuple[Any, list[Any]]:
     """The scenario's resolved settlement rules and assessment indicators."""
-    from simulator.settlement.resolve import resolve_settlement
-
-    return resolve_settlement(results.scenario)
+    model = results.prepared
+    return model.rules, list(model.indicators)
 
 
 def band_edges(bands: Any) -> list[tuple[float, float, float]]:
@@ -109,7 +108,9 @@ def claims_by_group(results: "Results", year: int) -> list[tuple[str, str, float
     for (tier, service), value in totals.items():
         key = (groups[TIER_NAMES.index(str(tier))], methods[(str(tier), str(service))])
         out[key] = out.get(key, 0.0) + float(value) / n_worlds
-    order = [(g, m) for g in ("primary", "county", "outside") for m in ("ffs", "drg", "per_diem", "capitation")]
+    from simulator.payment.registry import REGISTRY
+
+    order = [(g, m) for g in ("primary", "county", "outside") for m in REGISTRY.codes]
     return [(g, m, out[(g, m)]) for g, m in order if abs(out.get((g, m), 0.0)) > 0.0]
 
 

@@ -8,17 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.constants import MAX_AGE_BANDS, N_TIERS, TIER_NAMES
+from simulator.constants import MAX_AGE_BANDS, N_TIERS, SERVICE_NAMES, TIER_NAMES
 from simulator.errors import InputError, Problem
 from simulator.scenario.schema import Scenario
-
-ALLOWED_METHODS = {
-    "outpatient": ("ffs",),
-    "chronic": ("ffs", "capitation"),
-    "inpatient": ("ffs", "drg", "per_diem"),
-    "long_stay": ("ffs", "drg", "per_diem"),
-}
-
 
 def check_scenario(s: Scenario | Any) -> list[Problem]:
     """All cross-table rules; returns the problems found (empty when the scenario is sound).
@@ -100,16 +92,29 @@ def _check_tiers(s: Scenario) -> list[Problem]:
 
 
 def _check_payment(s: Scenario) -> list[Problem]:
+    """Each cell's method may pay its service and tier, and has its parameters (payment registry)."""
+    from simulator.payment.registry import REGISTRY
+
     out = []
-    for service, allowed in ALLOWED_METHODS.items():
-        methods = getattr(s.payment, service)
-        for tier, method in enumerate(methods):
-            if method not in allowed:
+    used = set()
+    for service in SERVICE_NAMES:
+        allowed = REGISTRY.allowed(service)
+        for tier, code in enumerate(getattr(s.payment, service)):
+            method = REGISTRY.get(code)
+            used.add(code)
+            if code not in allowed:
                 out.append(Problem(f"payment.{service}[{tier}]",
-                                   f"'{method}' cannot pay {service} care; use one of {list(allowed)}"))
-    drg = s.payment.drg
-    if drg.low_ratio >= drg.high_ratio:
-        out.append(Problem("payment.drg.low_ratio", f"must be below high_ratio ({drg.high_ratio})"))
+                                   f"'{code}' cannot pay {service} care; use one of {list(allowed)}"))
+            elif tier not in method.tiers:
+                out.append(Problem(f"payment.{service}[{tier}]",
+                                   f"'{code}' cannot pay tier {TIER_NAMES[tier]}"))
+    for method in REGISTRY.methods:
+        params = getattr(s.payment, method.code, None) if method.params is not None else None
+        if method.params is not None and params is None and method.code in used:
+            out.append(Problem(f"payment.{method.code}", f"'{method.code}' is used, so [payment.{method.code}] "
+                               "is required"))
+        if params is not None and method.check is not None:
+            out += method.check(params, f"payment.{method.code}")
     return out
 
 

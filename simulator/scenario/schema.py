@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 
-from simulator.constants import TIER_NAMES
+from simulator.constants import SERVICE_NAMES, TIER_NAMES
+from simulator.payment.registry import REGISTRY
 from simulator.scenario.fields import (
     NonNegative, NonNegativeOrInf, PerTierBool, PerTierFloat, PerTierInt, PerTierNonNegative,
     PerTierShare, Positive, Rate, Share, StrictTable,
 )
-
-PaymentMethod = Literal["ffs", "drg", "per_diem", "capitation"]
 
 
 class ScenarioTable(StrictTable):
@@ -249,43 +248,31 @@ class BenefitsTable(StrictTable):
     employee: SchemeBenefits
 
 
-class CapitationParams(StrictTable):
-    per_signed_chronic_patient: NonNegative = Field(description="按人头: yuan per signed chronic patient-year.")
+def _payment_table(registry: Any) -> type[StrictTable]:
+    """``[payment]`` from the payment-method registry: how the fund pays each tier for each service.
 
+    One list of six method codes per service (:data:`~simulator.constants.SERVICE_NAMES`), any
+    code of the registry (which method may pay which service is a cross-table rule), then the
+    ``[payment.<code>]`` table of each method that has parameters, in alphabetical order.
+    """
+    codes = Literal[registry.codes]  # type: ignore[valid-type]
+    fields: dict[str, Any] = {service: (list[codes], ...) for service in SERVICE_NAMES}
+    for method in sorted(registry.methods, key=lambda m: m.code):
+        if method.params is not None:
+            fields[method.code] = (method.params, ...) if method.params_required \
+                else (method.params | None, None)
 
-class DrgParams(StrictTable):
-    mode: Literal["fixed", "floating"]
-    point_value: Positive = Field(description="Yuan per point (fixed; year-1 start when floating).")
-    pool_growth: Rate = Field(description="Floating: yearly growth of the DRG fund pool.")
-    tier_coefficient: PerTierNonNegative
-    base_groups_uniform: bool = Field(description="基础病组: coefficient 1 at every in-county tier.")
-    high_ratio: Positive = Field(description="Cost above high_ratio × group mean is a high outlier.")
-    low_ratio: NonNegative = Field(description="Cost below low_ratio × group mean is a low outlier.")
-
-
-class PerDiemParams(StrictTable):
-    rate: PerTierNonNegative = Field(description="按床日 rate, yuan per bed-day.")
-    taper_after: int = Field(ge=0, description="Days after which taper_factor × rate is paid.")
-    taper_factor: Share
-
-
-class PaymentTable(StrictTable):
-    """``[payment]``: how the fund pays each tier for each service."""
-
-    outpatient: list[PaymentMethod]
-    chronic: list[PaymentMethod]
-    inpatient: list[PaymentMethod]
-    long_stay: list[PaymentMethod]
-    capitation: CapitationParams
-    drg: DrgParams
-    per_diem: PerDiemParams
-
-    @field_validator("outpatient", "chronic", "inpatient", "long_stay")
-    @classmethod
-    def _six(cls, values: list[str]) -> list[str]:
+    def six(cls, values: list[str]) -> list[str]:
         if len(values) != len(TIER_NAMES):
             raise ValueError(f"expected {len(TIER_NAMES)} payment methods, one per tier, got {len(values)}")
         return values
+
+    validators = {"_six": field_validator(*SERVICE_NAMES)(classmethod(six))}
+    return create_model("PaymentTable", __base__=StrictTable, __validators__=validators,
+                        __doc__="``[payment]``: how the fund pays each tier for each service.", **fields)
+
+
+PaymentTable = _payment_table(REGISTRY)
 
 
 class BudgetTable(StrictTable):
@@ -361,3 +348,11 @@ class Scenario(StrictTable):
     @property
     def name(self) -> str:
         return self.scenario.name
+
+
+def refresh_payment_table() -> None:
+    """Rebuild ``[payment]`` and the scenario model after the payment registry changed."""
+    global PaymentTable
+    PaymentTable = _payment_table(REGISTRY)
+    Scenario.model_fields["payment"].annotation = PaymentTable
+    Scenario.model_rebuild(force=True)

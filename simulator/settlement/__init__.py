@@ -10,6 +10,7 @@ from simulator.settlement.budget import (
     history_budget,
     income_budget,
     prepayment_schedule,
+    year_budget,
 )
 from simulator.settlement.core import (
     OUTPUTS,
@@ -55,4 +56,5 @@ __all__ = [
     "prepayment_schedule",
     "score_factor",
     "settle",
+    "year_budget",
 ]

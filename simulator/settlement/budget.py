@@ -103,6 +103,43 @@ def history_budget(previous_budget: Any, previous_spending: Any, growth: float,
     return np.asarray(base, dtype=float) * (1.0 + growth)
 
 
+def year_budget(table: Any, enrolled: Mapping[str, Any], spending: np.ndarray, last_budget: np.ndarray,
+                last_spending: np.ndarray, outside_share: np.ndarray, year: int) -> np.ndarray:
+    """The community's budget in ``year`` (0: the base year) per world, yuan, by the scenario's method.
+
+    * ``income`` (以收定支): :func:`income_budget` on the year's enrolment, per-capita financing
+      grown by ``financing_growth`` a year after the first simulated year;
+    * ``history``: the base year's fund spending ``spending`` starts it; then
+      :func:`history_budget` on last year's budget (or spending, with ``ratchet``).
+
+    When out-of-county spending is not charged to the community (``outside_charged = false``),
+    an income budget covers in-county care only: it is scaled by 1 − the base year's
+    out-of-county share of fund spending (``outside_share``, per world).
+
+    Parameters
+    ----------
+    table : the scenario's ``[budget]`` table.
+    enrolled : scheme → insured persons of the year.
+    spending : this year's fund spending charged to the community, yuan per world.
+    last_budget, last_spending : last year's, yuan per world.
+    outside_share : base-year share of fund spending paid out of county, per world.
+    year : index from the base year.
+    """
+    n_worlds = spending.shape[0]
+    if table.method == "income":
+        rise = (1.0 + table.financing_growth) ** max(year - 1, 0)
+        financing = {k: v * rise for k, v in table.per_capita_financing.model_dump().items()}
+        budget = income_budget(enrolled, financing, table.risk_reserve,
+                               table.serious_illness_share.model_dump(), table.community_share, table.tcm_tilt)
+        budget = np.full(n_worlds, float(budget))
+        if not table.outside_charged:
+            budget = budget * (1.0 - outside_share)  # the budget covers in-county care only
+        return budget
+    if year == 0:
+        return spending.copy()
+    return history_budget(last_budget, last_spending, table.growth, table.ratchet)
+
+
 class Prepayment(NamedTuple):
     """Monthly prepayment of a budget (按月预付) and the quality withhold (质量保证金)."""
 

@@ -106,7 +106,11 @@ def test_a_single_thread_run_leaves_the_thread_count_alone() -> None:
 
 
 def test_given_populations_give_the_same_worlds() -> None:
-    from simulator.engine import population_years, run_worlds
+    from simulator.engine import run_worlds
+    from simulator.prepare import prepare
+
+    def population_years(s, seed):
+        return list(prepare(s).population_years(seed))
 
     s = load_scenario(REFERENCE, SMALL)
     plain = run_worlds(s, worlds=range(1, 4), seed=5, threads=1)
@@ -162,7 +166,7 @@ def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:
 
 def test_capitation_covers_signed_patients_only() -> None:
     """按人头 pays per signed chronic patient; unsigned patients' visits there are paid per visit."""
-    from simulator.engine import load_population
+    from simulator.prepare import prepare
     from simulator.population import project_step
 
     cap_tiers = ["village", "township", "subcenter"]
@@ -180,7 +184,7 @@ def test_capitation_covers_signed_patients_only() -> None:
 
     r, signed = run_with(1.0)
     s = r.scenario
-    pop = load_population(s, r.seed)
+    pop = prepare(s).base_population(r.seed)
     expected = []
     for y in range(1, s.scenario.years + 1):
         pop = project_step(pop, s.population, y, s.population.size, r.seed)

@@ -6,11 +6,33 @@ import numpy as np
 import pytest
 
 from simulator.constants import (
-    INPATIENT, N_QUANTITIES, OUTPATIENT, Q_COST, Q_DIRECT, Q_DRG_OOP, Q_DRG_OUTLIER, Q_OOP, Q_POINTS,
+    INPATIENT, N_QUANTITIES, N_SERVICES, N_TIERS, OUTPATIENT, Q_COST, Q_DIRECT, Q_OOP, Q_POINTS,
+    Q_POINTS_OOP as Q_DRG_OOP, Q_POINTS_OUTLIER as Q_DRG_OUTLIER,
 )
-from simulator.payment import (
-    drg_payments_at, drg_totals, floating_point_value, payments, provider_margin,
-)
+from simulator.payment.points import floating_point_value as _floating, payments_at, points_totals
+from simulator.payment.valuation import cell_payments, provider_margin
+
+#: the cells DRG pays in these flows: inpatient care at every tier
+DRG_CELLS = np.zeros((N_TIERS, N_SERVICES), dtype=bool)
+DRG_CELLS[:, INPATIENT] = True
+
+
+def drg_totals(flows):
+    return points_totals(flows, DRG_CELLS)
+
+
+def drg_payments_at(flows, pv):
+    return payments_at(flows, DRG_CELLS, pv)
+
+
+def floating_point_value(flows, pool):
+    return _floating(flows, DRG_CELLS, pool)
+
+
+def payments(flows, pv):
+    """Cell payments with DRG's point value in its cells (0 where a world has none)."""
+    value = DRG_CELLS[None] * np.nan_to_num(pv, nan=0.0)[:, None, None]
+    return cell_payments(flows, value)
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ from click.testing import CliRunner
 from matplotlib.text import Text
 
 import simulator
-from simulator.constants import PAYMENT_METHODS, TIER_LABELS_ZH
+from simulator.constants import TIER_LABELS_ZH
 from simulator.errors import InputError
 from simulator.indicators import BY_KEY, INDICATORS
 from simulator.report import write_report
 from simulator.report.figures import all_figures, png_bytes
 from simulator.report.fonts import cjk_font
-from simulator.report.labels import METHOD_LABELS, TIER_LABELS_EN, UNITS_ZH, Labels, number
+from simulator.payment.registry import REGISTRY
+from simulator.report.labels import TIER_LABELS_EN, UNITS_ZH, Labels, number
 from simulator.report.money import claims_by_group
 from simulator.settlement.resolve import resolve_settlement
 
@@ -123,7 +124,7 @@ def test_missing_cjk_font_falls_back_to_english_with_one_warning(results, monkey
 
 # ------------------------------------------------------------------------------------- labels
 def test_label_tables_cover_constants_and_units():
-    assert set(METHOD_LABELS) == set(PAYMENT_METHODS)
+    assert all(Labels(lang).method(code) for code in REGISTRY.codes for lang in ("zh", "en"))
     assert {ind.unit for ind in INDICATORS} <= set(UNITS_ZH) | {"share", "share of budget", "yuan"}
     zh, en = Labels("zh"), Labels("en")
     assert zh.indicator("county_visit_share") == "县域内就诊率"

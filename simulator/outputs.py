@@ -1,0 +1,107 @@
+"""The one schema of a run's tables: every column of worlds, flows and referrals, declared once.
+
+``worlds.parquet`` (one row per world × year), ``flows.parquet`` (world × year × tier × service
+× scheme) and ``referrals.parquet`` (world × year × from-tier × to-tier, non-zero cells) are
+written by :mod:`simulator.results` and by batch workers from these lists, the report labels
+their columns from them, and ``docs/outputs.md`` is generated from them (:func:`markdown`).
+
+Each :class:`Column` has a name, a dtype, a unit, zh and en labels and a stage: ``key`` (it
+identifies the row), ``pre`` (known before settlement: care, payment and budget) or ``post``
+(a result of the year-end settlement). Indicator columns take all of these from the indicator
+table (:mod:`simulator.indicators`); points-method columns are one set per points method of the
+payment registry (``<code>_point_value``, ``<code>_pool``, ``<code>_fund_payment``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.indicators import INDICATORS
+from simulator.payment.registry import REGISTRY
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str    # int64 | float64 | bool | category
+    unit: str
+    zh: str
+    en: str
+    stage: str    # key | pre | post
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+_WORLD_KEYS = (
+    Column("world", "int64", "index", "模拟世界", "World", "key"),
+    Column("year", "int64", "year", "年份", "Year", "key"),
+)
+
+#: quantities of flows.parquet, in the engine's order (its last axis)
+FLOW_QUANTITIES: tuple[Column, ...] = (
+    Column("episodes", "float64", "visits or admissions", "人次", "Episodes", "pre"),
+    Column("cost", "float64", "yuan", "医疗费用", "Cost of care", "pre"),
+    Column("fund", "float64", "yuan", "基金应付(待遇政策)", "Fund share of claims", "pre"),
+    Column("oop", "float64", "yuan", "个人自付", "Out of pocket", "pre"),
+    Column("days", "float64", "bed-days", "床日", "Bed-days", "pre"),
+    Column("payment", "float64", "yuan", "基金支付(支付方式)", "Fund payment to the provider", "pre"),
+)
+
+FLOW_COLUMNS: tuple[Column, ...] = (
+    *_WORLD_KEYS,
+    Column("tier", "category", "tier", "机构层级", "Tier", "key"),
+    Column("service", "category", "service", "服务类型", "Service", "key"),
+    Column("scheme", "category", "scheme", "参保类型", "Scheme", "key"),
+    *FLOW_QUANTITIES,
+)
+
+REFERRAL_COLUMNS: tuple[Column, ...] = (
+    *_WORLD_KEYS,
+    Column("from_tier", "category", "tier", "转出机构", "Referred from", "key"),
+    Column("to_tier", "category", "tier", "转入机构", "Referred to", "key"),
+    Column("count", "float64", "transfers", "转诊人次", "Transfers", "pre"),
+)
+
+
+def _points_columns() -> tuple[Column, ...]:
+    """Pool and fund payment of each points method (its point value is an indicator)."""
+    out = []
+    for method in REGISTRY.of_valuation("points"):
+        out += [Column(f"{method.code}_pool", "float64", "yuan", f"{method.zh}基金池",
+                       f"{method.en} fund pool", "pre"),
+                Column(f"{method.code}_fund_payment", "float64", "yuan", f"{method.zh}基金支付",
+                       f"{method.en} fund payment", "pre")]
+    return tuple(out)
+
+
+def extra_world_columns() -> tuple[Column, ...]:
+    """Settlement and payment quantities of worlds.parquet beside the indicators (float64)."""
+    return (
+        Column("score_factor", "float64", "share", "考核系数", "Assessment factor g(q)", "post"),
+        *_points_columns(),
+        Column("fund_outside", "float64", "yuan", "县外基金支出", "Fund payment out of county", "pre"),
+        Column("reasonable_overspend", "float64", "yuan", "合理超支", "Reasonable overspend (Rz)", "pre"),
+    )
+
+
+def world_columns() -> tuple[Column, ...]:
+    """Every column of worlds.parquet, in file order."""
+    indicators = tuple(Column(i.key, "float64", i.unit, i.zh, i.en, i.stage) for i in INDICATORS)
+    return (*_WORLD_KEYS, *indicators, *extra_world_columns(),
+            Column("epidemic", "bool", "flag", "疫情冲击", "Epidemic shock that year", "pre"))
+
+
+def markdown() -> str:
+    """The schema as Markdown tables (docs/outputs.md)."""
+    parts = ["# Output tables\n", "Generated from `simulator/outputs.py` "
+             "(`python -m simulator.outputs > docs/outputs.md`); do not edit by hand.\n"]
+    for title, columns in (("worlds.parquet", world_columns()), ("flows.parquet", FLOW_COLUMNS),
+                           ("referrals.parquet", REFERRAL_COLUMNS)):
+        parts.append(f"\n## {title}\n\n| column | dtype | unit | 中文 | English | stage |\n|---|---|---|---|---|---|")
+        parts += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.zh} | {c.en} | {c.stage} |" for c in columns]
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

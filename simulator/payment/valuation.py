@@ -1,0 +1,68 @@
+"""A year's provider payments from the kernels' flows, by the methods of the registry (numpy).
+
+The fund's payment of a [tier, service, scheme] cell is what the kernels booked final
+(``direct``: fee-for-service, per diem, capitation, and the fee-for-service referring stays of
+upward referrals) plus what its method adds after the year: for a points method,
+``outlier payments + points × point value − OOP`` at the point value of that method
+(:mod:`simulator.payment.points`); for an ``after_year`` method, its own ``value``.
+Provider margin by tier = fund payment + patient OOP − cost (yuan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulator.constants import Q_COST, Q_DIRECT, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER
+from simulator.payment.points import PointsYear, points_year
+from simulator.payment.registry import REGISTRY
+from simulator.sums import cell_sum
+
+
+@dataclass
+class YearPayments:
+    """The year's payments: per cell, and each points method's point value, pool and total."""
+
+    paid: np.ndarray                 # float64[world, tier, service, scheme], yuan
+    points: dict[str, PointsYear]    # method code -> its year
+
+
+def pay_year(payment: Any, cells: dict[str, np.ndarray], flows: np.ndarray,
+             last_pools: dict[str, np.ndarray], year: int) -> YearPayments:
+    """Value a year's ``flows`` under the scenario's ``[payment]`` table.
+
+    ``cells``: method code -> bool[tier, service] (:func:`~simulator.payment.registry.method_cells`);
+    ``last_pools``: last year's pool of each points method (empty in the base year). Every
+    points method of the registry is valued, used or not, so its point value is reported.
+    """
+    n_tiers, n_services = flows.shape[1:3]
+    none = np.zeros((n_tiers, n_services), dtype=bool)
+    point_value = np.zeros(flows.shape[:3])  # [world, tier, service]: each cell's method's value
+    years: dict[str, PointsYear] = {}
+    for method in REGISTRY.of_valuation("points"):
+        own = cells.get(method.code, none)
+        years[method.code] = points_year(getattr(payment, method.code), flows, own,
+                                         last_pools.get(method.code), year)
+        point_value += own[None] * np.nan_to_num(years[method.code].point_value, nan=0.0)[:, None, None]
+    paid = cell_payments(flows, point_value)
+    for method in REGISTRY.of_valuation("after_year"):
+        if method.code in cells:
+            paid = paid + method.value(flows, cells[method.code], getattr(payment, method.code, None))
+    return YearPayments(paid, years)
+
+
+def cell_payments(flows: np.ndarray, point_value: np.ndarray) -> np.ndarray:
+    """Fund payment per [world, tier, service, scheme] of direct and points bookings, yuan.
+
+    ``point_value``: float64[world, tier, service], the point value of each cell's method (0
+    where none, or where a world has no points to price: those cells pay only outliers).
+    """
+    return (flows[..., Q_DIRECT] + flows[..., Q_POINTS_OUTLIER]
+            + flows[..., Q_POINTS] * point_value[..., None] - flows[..., Q_POINTS_OOP])
+
+
+def provider_margin(flows: np.ndarray, paid: np.ndarray) -> np.ndarray:
+    """Provider margin per [world, tier], yuan: fund payment + OOP − cost."""
+    return cell_sum(paid + flows[..., Q_OOP] - flows[..., Q_COST], keep=2)
