@@ -15,8 +15,9 @@ import numpy as np
 from simulator.constants import CHRONIC, N_QUANTITIES, N_SCHEMES, N_SERVICES, N_TIERS, OUTPATIENT
 from simulator.kernels import rng
 from simulator.kernels.choice import SEVERITIES, cell_index, choice_tables
-from simulator.kernels.episodes import (
-    ADMISSION_LAWS, CHRONIC_LAW, N_LAWS, admission, capitation_year, fill_laws, law_row, visits_year,
+from simulator.kernels.admissions import admission
+from simulator.kernels.visits import (
+    ADMISSION_LAWS, CHRONIC_LAW, N_LAWS, capitation_year, fill_laws, law_row, visits_year,
 )
 from simulator.kernels.layout import P_CAPITATION, P_COST_CV
 from simulator.kernels.jit import jit, prange
@@ -55,9 +56,8 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     for w in prange(n_worlds):
         st = np.empty(4, dtype=np.uint64)
         rng.seed_stream(st, seed, world_offset + w, year, 0)
-        out_cdf = out_tables[table_of[w]]
-        chronic_cdf = chronic_tables[table_of[w]]
-        in_rows = in_tables[table_of[w]]
+        table = table_of[w]
+        out_cdf, chronic_cdf, in_rows = out_tables[table], chronic_tables[table], in_tables[table]
         laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
         fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
                   demand_factor[w], laws)
@@ -68,19 +68,12 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         out_deductible, out_limit, chronic_limit, in_cap = m.out_deductible, m.out_limit, m.chronic_limit, m.in_cap
         cost_cv = par[P_COST_CV]
         sum_sigma2 = sigma_table(cost_cv)
-        unit_out = np.empty(N_TIERS)
-        unit_chronic = np.empty(N_TIERS)
-        unit_visit_costs(m.out_base_cost, m.chronic_base_cost, m.cost_mult_out, cost_factor[w],
-                         unit_out, unit_chronic)
-        used = np.zeros(N_TIERS)
-        counts = np.empty(N_TIERS)
-        costs = np.empty(N_TIERS)
+        unit_out, unit_chronic = unit_visit_costs(m.out_base_cost, m.chronic_base_cost, m.cost_mult_out,
+                                                  cost_factor[w])
+        used, counts, costs = np.zeros(N_TIERS), np.empty(N_TIERS), np.empty(N_TIERS)  # beds; scratch
         capitation = par[P_CAPITATION]
-        flows_w = flows[w]
-        referrals_w = referrals[w]
-        cost_w = cost_factor[w]
-        micro_w = micro[w]
-        counter = micro_n[w]
+        flows_w, referrals_w, cost_w = flows[w], referrals[w], cost_factor[w]
+        micro_w, counter = micro[w], micro_n[w]
         world_id = world_offset + w
         # a random starting person, so no one is always first in the queue for beds
         start = int(rng.uniform(st) * n_people) if n_people > 0 else 0
@@ -126,11 +119,14 @@ def sigma_table(cost_cv):
 
 
 @jit
-def unit_visit_costs(out_base_cost, chronic_base_cost, cost_mult_out, cost_factor, unit_out, unit_chronic):
-    """Fill this world-year's cost of one visit and one chronic-care visit per tier, yuan."""
+def unit_visit_costs(out_base_cost, chronic_base_cost, cost_mult_out, cost_factor):
+    """This world-year's cost of one visit and of one chronic-care visit per tier, yuan."""
+    unit_out = np.empty(N_TIERS)
+    unit_chronic = np.empty(N_TIERS)
     for t in range(N_TIERS):
         unit_out[t] = out_base_cost * cost_mult_out[t] * cost_factor[t]
         unit_chronic[t] = chronic_base_cost * cost_mult_out[t] * cost_factor[t]
+    return unit_out, unit_chronic
 
 
 @jit(parallel=True)

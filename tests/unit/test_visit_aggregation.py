@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from simulator.kernels import rng
-from simulator.kernels.episodes import visits_year
+from simulator.kernels.visits import visits_year
 from simulator.kernels.world import SIGMA_TABLE
 
 CV = 0.8

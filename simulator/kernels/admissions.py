@@ -1,46 +1,33 @@
-"""One person's year of care: visits, chronic-care visits and admissions (jit-compiled).
+"""One admission episode: first contact, referral, the stays and their payment (jit-compiled).
 
-Each function draws from the caller's stream ``st`` and adds into ``flows[tier, service,
-scheme, quantity]`` (one world's slice). They take plain arrays — the packed tables of
-:mod:`simulator.kernels.layout` (``grp`` per case group, ``tiers`` per tier, ``par`` scalars)
-and the benefit tables ``in_scope[scheme, benefit, tier]``, ``fund_share[...]``,
-``in_deductible[scheme, tier]``, ``method[service, tier]`` — never the whole model tuple.
+Functions draw from the caller's stream ``st`` and add into one world's ``flows[tier, service,
+scheme, quantity]``; they take the packed tables of :mod:`simulator.kernels.layout` (``grp``
+per case group, ``tiers`` per tier, ``par`` scalars) and the benefit tables, never the model
+tuple. Formulas (docs/model.md):
 
-Formulas (DESIGN 2):
-
-* Counts: negative binomial with mean ``rate[age, scheme, chronic] × demand_factor`` drawn by
-  inversion from precomputed laws (dispersion 0 = Poisson); chronic-care visits Poisson for
-  people with a chronic flag.
-* Visits are allocated to tiers by the person's logit probabilities. The cost of ``n`` visits
-  at one tier is one lognormal with the sum's mean ``n·c`` and CV ``cv/√n`` (Fenton–Wilkinson
-  moment matching; exact for n = 1; checked against visit-by-visit simulation by a KS test).
-  Outpatient benefits per person-year: the yearly deductible is met by in-scope cost, split
-  over tiers in proportion to in-scope cost (the expected split when visits come in random
-  order); the fund pays ``fund_share × (in-scope − deductible)``, then the yearly limit scales
-  every tier's fund payment down in proportion.
-* Admissions: case group from the age band's case mix; first contact by logit over tiers with
-  inpatient capability; a tier whose capability is below the case severity admits the patient
-  for stabilisation (``referring_cost_share`` of the case cost, paid fee-for-service) and
+* Case group from the age band's case mix; first contact by logit over tiers with inpatient
+  capability. A tier whose capability is below the case severity admits the patient for
+  stabilisation (``referring_cost_share`` of the case cost and stay, paid fee-for-service) and
   refers them up — to the county hospital first with ``upward_in_county`` when it is capable,
   else to the next capable tier; out of county to an agreement hospital with probability
   ``agreement_share``. A full tier (bed-days used up; self-referred patients may not use the
   reserved share, 预留床位 for family-doctor referrals, which is released in step with the
-  year) diverts the patient to the next capable tier. Deductible continuation (连续计算起付线)
-  charges a referred patient only the difference of deductibles. Post-acute cases treated at
-  the county hospital or outside are sent down to the township with probability
-  ``down_referral_share`` for the
-  ``recovery_los_share`` part of the stay (a new admission, service ``long_stay``, priced at
-  township per-day cost; the acute stay's cost shrinks by the share of days moved). It is paid
-  per diem where the township's long-stay method is per_diem and fee-for-service otherwise (a
-  DRG case payment for a recovery stay is not modelled). The referring stay of an upward
-  referral is paid fee-for-service and takes beds even when the tier is full (stabilisation).
-  Long-stay groups cost per day of stay. The inpatient fund payment is capped per person-year
-  (封顶线).
-* Payment per admission: FFS pays the fund share; DRG pays ``100 × weight × tier coefficient``
-  points (coefficient 1 for 基础病组 at in-county tiers when ``base_groups_uniform``), valued
-  later at the year's point value, minus the patient's OOP — or, for outliers (cost above
-  ``high_ratio`` / below ``low_ratio`` × group mean), the fund share of cost; per-diem pays
-  ``rate × days`` (``taper_factor × rate`` after ``taper_after`` days) minus OOP, at least 0.
+  year) diverts the patient to the next capable tier. The referring stay takes beds even when
+  its tier is full.
+* Deductible continuation (连续计算起付线) charges a referred patient only the difference of
+  deductibles. The inpatient fund payment is capped per person-year (封顶线).
+* Post-acute cases treated at the county hospital or outside are sent down to the township with
+  probability ``down_referral_share`` for the ``recovery_los_share`` part of the stay (a new
+  admission, service ``long_stay``, priced at township per-day cost; the acute stay's cost
+  shrinks by the share of days moved), paid per diem where the township's long-stay method is
+  per diem and fee-for-service otherwise (a points method does not price a recovery stay).
+  Long-stay groups cost per day of stay.
+* Payment per admission, by the booking rule of the tier's method: fund share (FFS); points
+  (DRG: ``100 × weight × tier coefficient``, coefficient 1 for 基础病组 at in-county tiers when
+  ``base_groups_uniform``, valued after the year at the point value, minus the patient's OOP —
+  or, for outliers with cost above ``high_ratio`` / below ``low_ratio`` × group mean, the fund
+  share of cost); per diem ``rate × days`` (``taper_factor × rate`` after ``taper_after`` days)
+  minus OOP, at least 0; after-year methods book nothing here.
 """
 
 from __future__ import annotations
@@ -48,139 +35,19 @@ from __future__ import annotations
 import math
 
 from simulator.constants import (
-    CHRONIC, COUNTY, INPATIENT, LONG_STAY, MAX_AGE_BANDS, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER,
-    Q_COST, Q_DAYS, Q_DIRECT, Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER,
-    Q_WEIGHT, TOWNSHIP,
+    COUNTY, INPATIENT, LONG_STAY, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER, Q_COST, Q_DAYS, Q_DIRECT,
+    Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER, Q_WEIGHT, TOWNSHIP,
 )
 from simulator.kernels import rng
 from simulator.kernels.jit import jit
 from simulator.kernels.layout import (
-    BOOK_AFTER_YEAR, BOOK_CAPITATION, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS,
-    G_POST_ACUTE, G_SEVERITY, G_WEIGHT, M_COST, M_DAY_OF_YEAR, M_DAYS, M_FUND, M_GROUP, M_IN_SCOPE,
-    M_PERSON, M_SERVICE, M_TIER, M_VISITS, P_AGREEMENT_SHARE, P_BASE_UNIFORM, P_CONTINUATION,
-    P_COST_CV, P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW, P_LOS_DISPERSION, P_RECOVERY_SHARE,
-    P_REFERRING_SHARE, P_RESERVED_SHARE, P_TAPER_AFTER, P_TAPER_FACTOR, P_UPWARD_IN_COUNTY,
-    T_BED_DAYS, T_CAPABILITY, T_COST_IN, T_DRG_COEF, T_LOS, T_PER_DIEM,
+    BOOK_AFTER_YEAR, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE,
+    G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE, P_BASE_UNIFORM, P_CONTINUATION, P_COST_CV,
+    P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW, P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE,
+    P_RESERVED_SHARE, P_TAPER_AFTER, P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, T_BED_DAYS, T_CAPABILITY,
+    T_COST_IN, T_DRG_COEF, T_LOS, T_PER_DIEM,
 )
-
-#: count-law table layout: visits by (age, scheme, chronic), then admissions, then chronic care
-ADMISSION_LAWS = MAX_AGE_BANDS * 4
-CHRONIC_LAW = 2 * ADMISSION_LAWS
-N_LAWS = CHRONIC_LAW + 1
-
-
-@jit
-def law_row(age, scheme, chronic):
-    """Row of the visit count law of (age band, scheme, chronic flag)."""
-    return (age * 2 + scheme) * 2 + chronic
-
-
-@jit
-def fill_laws(out_rate, in_rate, out_dispersion, in_dispersion, chronic_visits, demand_factor, laws):
-    """Write this world-year's count laws into ``laws`` (float64[N_LAWS, 5])."""
-    for a in range(out_rate.shape[0]):
-        for s in range(2):
-            for c in range(2):
-                row = law_row(a, s, c)
-                rng.count_law(out_rate[a, s, c] * demand_factor, out_dispersion, laws, row)
-                rng.count_law(in_rate[a, s, c] * demand_factor, in_dispersion, laws, ADMISSION_LAWS + row)
-    rng.count_law(chronic_visits * demand_factor, 0.0, laws, CHRONIC_LAW)
-
-
-@jit
-def record_micro(micro, counter, person, tier, service, group, visits, days, cost, in_scope, fund, day):
-    """Append one claim row to a world's microdata buffer (rows past its capacity are counted only)."""
-    k = counter[0]
-    counter[0] = k + 1
-    if k < micro.shape[0]:
-        micro[k, M_PERSON] = person
-        micro[k, M_TIER] = tier
-        micro[k, M_SERVICE] = service
-        micro[k, M_GROUP] = group
-        micro[k, M_VISITS] = visits
-        micro[k, M_DAYS] = days
-        micro[k, M_COST] = cost
-        micro[k, M_IN_SCOPE] = in_scope
-        micro[k, M_FUND] = fund
-        micro[k, M_DAY_OF_YEAR] = day
-
-
-@jit
-def visits_year(st, n_visits, cdf, row, unit_cost, scheme, service, benefit, deductible, limit,
-                in_scope, fund_share, method, cost_cv, counts, costs, sum_sigma2, flows,
-                person, micro, counter, signed):
-    """Allocate ``n_visits`` over tiers by ``cdf[row]``, price them, apply yearly deductible and limit.
-
-    ``benefit`` is 0 (outpatient) or 2 (chronic); ``service`` the flows service index.
-    ``counts``/``costs`` are scratch float64[6]; ``sum_sigma2[n]`` is the log-variance of the
-    sum of n visits' costs, log(1 + cv²/n). Visits are paid FFS except a signed patient's
-    visits at capitation tiers, which the yearly capitation covers (按人头 pays per signed
-    chronic patient; unsigned patients' visits there are paid fee-for-service).
-    ``person`` >= 0 records the visits in the microdata buffer ``micro`` (row count in
-    ``counter[0]``).
-    """
-    for t in range(N_TIERS):
-        counts[t] = 0.0
-        costs[t] = 0.0
-    for _ in range(n_visits):
-        counts[rng.categorical(st, cdf, row, N_TIERS)] += 1.0
-    in_scope_total = 0.0
-    fund_before = 0.0  # Σ fund_share × in-scope cost, before the deductible and the limit
-    for t in range(N_TIERS):
-        n = counts[t]
-        if n > 0.0:
-            k = int(n)
-            sigma2 = sum_sigma2[k] if k < sum_sigma2.shape[0] else math.log1p(cost_cv * cost_cv / n)
-            cost = n * unit_cost[t] * math.exp(math.sqrt(sigma2) * rng.normal(st) - 0.5 * sigma2)
-            costs[t] = cost
-            covered = in_scope[scheme, benefit, t] * cost
-            in_scope_total += covered
-            fund_before += fund_share[scheme, benefit, t] * covered
-    above = 0.0
-    if in_scope_total > 0.0:
-        above = max(0.0, 1.0 - deductible / in_scope_total)
-    # the deductible scales every tier alike, then the yearly limit does
-    factor = above
-    if fund_before * above > limit:
-        factor = limit / fund_before
-    for t in range(N_TIERS):
-        if counts[t] > 0.0:
-            cost = costs[t]
-            fund = fund_share[scheme, benefit, t] * in_scope[scheme, benefit, t] * cost * factor
-            flows[t, service, scheme, Q_EPISODES] += counts[t]
-            flows[t, service, scheme, Q_COST] += cost
-            flows[t, service, scheme, Q_FUND] += fund
-            flows[t, service, scheme, Q_OOP] += cost - fund
-            book = method[service, t]
-            # the yearly capitation covers a signed patient's visits; after-year methods pay later
-            if (book != BOOK_CAPITATION or signed == 0) and book != BOOK_AFTER_YEAR:
-                flows[t, service, scheme, Q_DIRECT] += fund
-            if person >= 0:
-                record_micro(micro, counter, person, t, service, -1, counts[t], 0.0, costs[t],
-                             in_scope[scheme, benefit, t] * costs[t], fund, -1.0)
-
-
-@jit
-def capitation_year(cdf, row, scheme, method, rate, flows):
-    """Book one signed chronic patient's capitation (按人头, ``rate`` yuan a year).
-
-    The amount is split in proportion to the patient's chronic-care choice probabilities
-    ``cdf[row]`` among tiers paid by capitation (where the patient is managed).
-    """
-    total = 0.0
-    prev = 0.0
-    for t in range(N_TIERS):
-        if method[CHRONIC, t] == BOOK_CAPITATION:
-            total += cdf[row, t] - prev
-        prev = cdf[row, t]
-    if total <= 0.0:
-        return
-    prev = 0.0
-    for t in range(N_TIERS):
-        if method[CHRONIC, t] == BOOK_CAPITATION:
-            flows[t, CHRONIC, scheme, Q_DIRECT] += rate * (cdf[row, t] - prev) / total
-        prev = cdf[row, t]
-
+from simulator.kernels.visits import record_micro
 
 @jit
 def next_capable(st, tiers, par, tier, severity):
