@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from pydantic import ValidationError
 
 from simulator.errors import (
-    InputError, Problem, copy_tree, did_you_mean, line_of, problems_from_pydantic, read_toml,
+    InputError, Problem, did_you_mean, line_of, problems_from_pydantic, read_toml,
 )
 from simulator.scenario.schema import Scenario
 
@@ -69,18 +69,12 @@ def parse_overrides(items: Iterable[str] | Mapping[str, Any]) -> list[tuple[str,
     return parsed
 
 
-def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> dict[str, Any]:
-    """Return a copy of ``data`` with dotted-path overrides applied (``a.b[2].c``).
+def _apply_in_place(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> None:
+    """Apply dotted-path overrides (``a.b[2].c``) to ``data`` in place.
 
     Missing tables on the way are created (so an unknown key is reported by validation, with a
     did-you-mean); indexing past the end of a list or into a value that is not a table is an error.
     """
-    out = copy_tree(data)
-    _apply_in_place(out, overrides)
-    return out
-
-
-def _apply_in_place(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> None:
     problems = []
     for key, value in overrides:
         try:

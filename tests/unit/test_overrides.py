@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import math
 from pathlib import Path
 
@@ -10,7 +12,6 @@ import pytest
 
 from simulator.errors import InputError
 from simulator.scenario import load_scenario, parse_overrides
-from simulator.scenario.load import apply_overrides
 from simulator.settlement.resolve import resolve_settlement
 
 
@@ -48,11 +49,14 @@ def test_bad_syntax_is_an_input_error(text) -> None:
     assert all(p.file == "--set" for p in info.value.problems)
 
 
-def test_apply_does_not_touch_the_input() -> None:
-    data = {"a": {"b": [1, 2, 3]}}
-    out = apply_overrides(data, [("a.b[1]", 9), ("a.c.d", True)])
-    assert out == {"a": {"b": [1, 9, 3], "c": {"d": True}}}
-    assert data == {"a": {"b": [1, 2, 3]}}
+def test_apply_does_not_touch_the_input(reference_path) -> None:
+    import tomllib
+
+    data = tomllib.loads(reference_path.read_text(encoding="utf-8"))
+    before = copy.deepcopy(data)
+    s = load_scenario(data, ["tiers.enabled[2]=false", "budget.risk_reserve=0.07"], base_dir=reference_path.parent)
+    assert s.tiers.enabled[2] is False and s.budget.risk_reserve == 0.07
+    assert data == before
 
 
 @pytest.mark.parametrize("key, message", [
@@ -63,7 +67,7 @@ def test_apply_does_not_touch_the_input() -> None:
 ])
 def test_apply_reports_paths_it_cannot_follow(key, message) -> None:
     with pytest.raises(InputError) as info:
-        apply_overrides({"a": {"b": [1, 2]}}, [(key, 1)])
+        load_scenario({"a": {"b": [1, 2]}}, {key: 1})
     [problem] = info.value.problems
     assert problem.path == key and problem.file == "--set" and message in problem.message
 
