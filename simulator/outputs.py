@@ -92,10 +92,25 @@ def world_columns() -> tuple[Column, ...]:
             Column("epidemic", "bool", "flag", "疫情冲击", "Epidemic shock that year", "pre"))
 
 
+#: the risk block of summary.json: one value per year each (simulator.results.Results.risk)
+RISK_KEYS: tuple[str, ...] = ("prob_overspend", "overspend_var95", "overspend_cvar95")
+
+
 def markdown() -> str:
-    """The schema as Markdown tables (docs/outputs.md)."""
-    parts = ["# Output tables\n", "Generated from `simulator/outputs.py` "
-             "(`python -m simulator.outputs > docs/outputs.md`); do not edit by hand.\n"]
+    """The schema as Markdown (docs/outputs.md): summary.json's keys, then one table per file."""
+    from simulator.indicators import KEYS
+
+    parts = ["# Outputs of `mcsim run`\n",
+             "Generated from `simulator/outputs.py` (`python -m simulator.outputs > docs/outputs.md`); "
+             "do not edit by hand: a test checks it against the code.\n",
+             "\n## summary.json\n",
+             "```\n{\"mcsim_version\", \"scenario\": {\"name\", \"hash\", \"seed\", \"replications\", "
+             "\"years\", \"start_year\"},\n \"runtime\": {\"seconds\", \"episodes\", "
+             "\"episodes_per_second\", \"threads\"},\n \"indicators\": {KEY: [{\"year\", \"mean\", "
+             "\"sd\", \"p05\", \"p50\", \"p95\"}, ... one per year]},\n \"risk\": {"
+             + ", ".join(f'\"{k}\": [per year]' for k in RISK_KEYS) + "}}\n```\n",
+             "Indicator keys (units and formulas: `simulator/indicators.py`): "
+             + ", ".join(f"`{k}`" for k in KEYS) + ".\n"]
     for title, columns in (("worlds.parquet", world_columns()), ("flows.parquet", FLOW_COLUMNS),
                            ("referrals.parquet", REFERRAL_COLUMNS)):
         parts.append(f"\n## {title}\n\n| column | dtype | unit | 中文 | English | stage |\n|---|---|---|---|---|---|")

@@ -34,6 +34,7 @@ from simulator._version import __version__
 from simulator.atomic import replace_dir
 from simulator.constants import SCHEME_NAMES, SERVICE_NAMES, TIER_NAMES
 from simulator.indicators import KEYS
+from simulator.outputs import RISK_KEYS
 
 STATS = ("mean", "sd", "p05", "p50", "p95")
 
@@ -105,8 +106,7 @@ class Results:
                          "start_year": s.start_year},
             "runtime": {k: _num(v) for k, v in self.runtime.items()},
             "indicators": indicators,
-            "risk": {col: [_num(v) for v in risk[col]] for col in
-                     ("prob_overspend", "overspend_var95", "overspend_cvar95")},
+            "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS},
         }
 
     # ----------------------------------------------------------------------------- files
