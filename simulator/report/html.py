@@ -44,6 +44,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "fixed": ("固定点值", "fixed"), "floating": ("浮动点值(点数法)", "floating (点数法)"),
     "all": ("全部超支", "all overspend"), "exogenous": ("仅外生冲击(疫情)", "exogenous shocks only"),
     "risk_note": ("额外支出 = max(0, 基金实际拨付 − 预算)。", "Extra outlay = max(0, fund payout − budget)."),
+    "assessment": ("考核规则", "Assessment"),
+    "assessment_indicators": ("考核指标(权重)", "Assessment indicators (weight)"),
+    "linear": ("按得分比例", "linear (score / full score)"),
+    "pass_fail": ("达到及格分全额、否则为零", "pass/fail"),
+    "linear_above_pass": ("及格分以上按比例", "linear above the pass score"),
+    "full_score": ("满分", "full score"), "pass_score": ("及格分", "pass score"),
+    "applies_to": ("作用于", "applies to"), "applies_none": ("不作用于结算", "no settlement part"),
+    "tolerance": ("容差", "tolerance"), "weight": ("权重", "weight"),
+    "no_indicators": ("无(得分按满分计)", "none (the score is the full score)"),
+    "from_rules_file": ("来自结算规则文件", "from the rules file"),
 }
 
 CAPTIONS: dict[str, tuple[str, str]] = {
@@ -95,12 +105,42 @@ def _bands(bands: Any, attr: str) -> str:
     return "; ".join(parts)
 
 
+def _indicator_text(indicator: Any, labels: Labels) -> str:
+    """``县域内就诊率 ≥ 90.0% (容差 10.0%), 权重 30``: one assessment indicator."""
+    def amount(value: float) -> str:
+        unit = labels.unit(indicator.key)
+        return f"{labels.value(indicator.key, value)}{'' if unit == '%' else ' '}{unit}"
+
+    sign = "≥" if indicator.direction == "at_least" else "≤"
+    return (f"{labels.indicator(indicator.key)} {sign} {amount(indicator.target)} "
+            f"({_t(labels, 'tolerance')} {amount(indicator.tolerance)}), "
+            f"{_t(labels, 'weight')} {indicator.weight:g}")
+
+
+def assessment_rows(rules: Any, indicators: list[Any], labels: Labels,
+                    from_rules_file: bool = False) -> list[tuple[str, str]]:
+    """The resolved assessment: mode, scores and parts scaled; the indicators with weights."""
+    a = rules.assessment
+    parts = ", ".join(_t(labels, part) for part in a.applies_to) or _t(labels, "applies_none")
+    mode = _t(labels, a.mode) if a.mode in TEXT else a.mode
+    listed = "; ".join(_indicator_text(ind, labels) for ind in indicators) or _t(labels, "no_indicators")
+    if indicators and from_rules_file:
+        listed += f" ({_t(labels, 'from_rules_file')})"
+    return [
+        (_t(labels, "assessment"), f"{mode} ({a.mode}); {_t(labels, 'full_score')} {a.full_score:g}, "
+                                   f"{_t(labels, 'pass_score')} {a.pass_score:g}; "
+                                   f"{_t(labels, 'applies_to')}: {parts}"),
+        (_t(labels, "assessment_indicators"), listed),
+    ]
+
+
 def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
     """The key-settings table: (setting, value) pairs."""
     from simulator.report.money import settlement_rules
+    from simulator.settlement.resolve import indicators_origin
 
     s = results.scenario
-    rules, _ = settlement_rules(results)
+    rules, indicators = settlement_rules(results)
     yes_no = {True: _t(labels, "yes"), False: _t(labels, "no")}
     n_worlds = int(results.worlds["world"].nunique())
     years = sorted(int(y) for y in results.worlds["year"].unique())
@@ -114,6 +154,7 @@ def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
         (_t(labels, "rules"), f"{rules.name} — {_t(labels, 'withhold')} {rules.withhold_rate:.0%}; "
                               f"{_t(labels, 'surplus')} [{_bands(rules.surplus.bands, 'retain')}]; "
                               f"{_t(labels, 'overspend')} [{_bands(rules.overspend.bands, 'fund_share')}]"),
+        *assessment_rows(rules, indicators, labels, from_rules_file=indicators_origin(s) == "rules"),
         (_t(labels, "drg_mode"), f"{_t(labels, s.payment.drg.mode)} ({s.payment.drg.point_value:g})"),
         (_t(labels, "outside_charged"), yes_no[bool(s.budget.outside_charged)]),
         (_t(labels, "reasonable"), _t(labels, s.settlement.reasonable)),

@@ -13,15 +13,18 @@ A rules file holds one ``[settlement]`` table (``spec/settlement.md``, "Rule fil
   (surplus, overspend, withhold) it scales.
 
 Scenarios name a preset or a rules file in ``settlement.rules`` and may replace parts of it inline
-(:func:`load_rules`, ``overrides``). Every problem is reported with the file, the dotted key path
-(``settlement.surplus.bands[1].upto``) and the line.
+(:func:`load_rules`, ``overrides``): an inline part replaces only the keys it names, an array
+(``bands``, ``indicators``, ``applies_to``) as a whole. Every problem is reported with the file,
+the dotted key path (``settlement.surplus.bands[1].upto``) and the line — of the rules file or of
+the overrides, wherever the key was written.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -41,6 +44,10 @@ from simulator.errors import (
 
 _PRESET_DIR = Path(__file__).resolve().parent / "presets"
 _PARTS = ("withhold_rate", "surplus", "overspend", "assessment")
+
+#: an extra check of the merged ``[settlement]`` data (before validation): problems with key paths
+#: relative to the table (``assessment.indicators[0].key``), placed by :func:`load_rules`
+RulesCheck = Callable[[Mapping[str, Any]], Iterable[Problem]]
 
 #: a share of an amount, in [0, 1]
 Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
@@ -209,7 +216,8 @@ def _presets() -> tuple[str, ...]:
 def load_rules(source: str | Path, *, base_dir: Path | None = None,
                overrides: Mapping[str, Any] | BaseModel | None = None,
                key_prefix: str = "settlement", overrides_file: str | None = None,
-               overrides_lines: Mapping[str, int] | None = None) -> SettlementRules:
+               overrides_lines: Mapping[str, int] | None = None,
+               check: RulesCheck | None = None) -> SettlementRules:
     """Load settlement rules from a preset name or a rules TOML file, with optional overrides.
 
     Parameters
@@ -218,11 +226,16 @@ def load_rules(source: str | Path, *, base_dir: Path | None = None,
         ``[settlement]`` table; relative paths are taken from ``base_dir``.
     base_dir : directory for relative paths (default: the current directory).
     overrides : any of ``withhold_rate``, ``surplus``, ``overspend``, ``assessment``. Each table
-        replaces the same keys of the loaded rules one by one, so ``{"surplus": {"bands": [...]}}``
-        changes only the surplus bands. A pydantic model is taken with its explicitly set keys.
+        replaces only the keys it names; keys it leaves out keep the loaded rules' values, and an
+        array value (``bands``, ``indicators``, ``applies_to``) replaces the whole array. So
+        ``{"surplus": {"bands": [...]}}`` changes only the surplus bands and
+        ``{"assessment": {"pass_score": 70}}`` keeps the file's mode and indicators. A pydantic
+        model is taken with its explicitly set keys.
     key_prefix : dotted prefix of key paths in messages (``settlement``).
     overrides_file, overrides_lines : where the overrides were written (a scenario file and its
         key lines, keyed by paths starting with ``key_prefix``), for messages about them.
+    check : more checks of the merged data (e.g. indicator keys); each problem's path is relative
+        to ``[settlement]`` and is placed in the rules file or the overrides like the others.
 
     Raises
     ------
@@ -250,12 +263,16 @@ def load_rules(source: str | Path, *, base_dir: Path | None = None,
     extra += _merge(merged, given, key_prefix, overrides_file)
     if extra:
         raise InputError(extra, title="invalid settlement rules")
+    sources = (file, lines, overrides_file, overrides_lines or {})
+    checked = [_placed(p, given, key_prefix, sources) for p in (check(merged) if check else ())]
     try:
-        return SettlementRules.model_validate(merged)
+        rules = SettlementRules.model_validate(merged)
     except ValidationError as exc:
-        sources = (file, lines, overrides_file, overrides_lines or {})
-        raise InputError(_problems(exc, given, key_prefix, sources),
+        raise InputError(_problems(exc, given, key_prefix, sources) + checked,
                          title="invalid settlement rules") from None
+    if checked:
+        raise InputError(checked, title="invalid settlement rules")
+    return rules
 
 
 def _resolve_source(source: str | Path, base_dir: Path | None) -> Path:
@@ -335,7 +352,6 @@ def _merge(merged: dict[str, Any], given: Mapping[str, Any], prefix: str,
 def _problems(exc: ValidationError, given: Mapping[str, Any], prefix: str,
               sources: tuple[str, Mapping[str, int], str | None, Mapping[str, int]]) -> list[Problem]:
     """Problems of a validation error, each attributed to the rules file or the overrides."""
-    file, lines, over_file, over_lines = sources
     errors = exc.errors(include_url=False)
     plain = problems_from_pydantic(exc, model=SettlementRules)  # one problem per error, in order
     out = []
@@ -343,13 +359,21 @@ def _problems(exc: ValidationError, given: Mapping[str, Any], prefix: str,
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         loc += list((err.get("ctx") or {}).get("at", ()))
         message = problem.message if "at" not in (err.get("ctx") or {}) else err["msg"]
-        relative = dotted(loc)
-        if _overridden(loc, given):
-            where, line = over_file, line_of(f"{prefix}.{relative}", dict(over_lines))
-        else:
-            where, line = file, line_of(f"settlement.{relative}", dict(lines))
-        out.append(Problem(f"{prefix}.{relative}", message, file=where, line=line, hint=problem.hint))
+        out.append(_placed(Problem(dotted(loc), message, hint=problem.hint), given, prefix, sources))
     return out
+
+
+def _placed(problem: Problem, given: Mapping[str, Any], prefix: str,
+            sources: tuple[str, Mapping[str, int], str | None, Mapping[str, int]]) -> Problem:
+    """A problem whose path is relative to ``[settlement]``, in the overrides or the rules file."""
+    file, lines, over_file, over_lines = sources
+    relative = problem.path
+    loc: list[Any] = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", relative)]
+    if _overridden(loc, given):
+        where, line = over_file, line_of(f"{prefix}.{relative}", dict(over_lines))
+    else:
+        where, line = file, line_of(f"settlement.{relative}", dict(lines))
+    return Problem(f"{prefix}.{relative}", problem.message, file=where, line=line, hint=problem.hint)
 
 
 def _overridden(loc: list[Any], given: Mapping[str, Any]) -> bool:

@@ -272,6 +272,78 @@ def test_override_unknown_part_and_not_a_table():
     assert "must be a table" in problems["settlement.overspend"].message
 
 
+INDICATORS = """
+[[settlement.assessment.indicators]]
+key = "county_visit_share"
+direction = "at_least"
+target = 0.9
+tolerance = 0.1
+weight = 3
+"""
+
+
+def test_assessment_override_keeps_the_files_mode_and_indicators(tmp_path):
+    text = RULES.replace('mode = "linear"', 'mode = "linear_above_pass"\npass_score = 50') + INDICATORS
+    rules = load_rules(write(tmp_path, text), overrides={"assessment": {"pass_score": 70}})
+    assert (rules.assessment.mode, rules.assessment.pass_score) == ("linear_above_pass", 70)
+    assert rules.assessment.applies_to == ("surplus", "withhold")
+    assert [(i.key, i.weight) for i in rules.assessment.indicators] == [("county_visit_share", 3)]
+
+
+def test_override_arrays_replace_whole_arrays(tmp_path):
+    path = write(tmp_path, RULES + INDICATORS)
+    indicator = {"key": "primary_visit_share", "direction": "at_least", "target": 0.6,
+                 "tolerance": 0.2, "weight": 1}
+    rules = load_rules(path, overrides={"assessment": {"applies_to": ["overspend"], "indicators": [indicator]},
+                                        "overspend": {"bands": [{"upto": math.inf, "fund_share": 0.5}]}})
+    assert rules.assessment.applies_to == ("overspend",)
+    assert [i.key for i in rules.assessment.indicators] == ["primary_visit_share"]
+    assert [(b.upto, b.fund_share) for b in rules.overspend.bands] == [(math.inf, 0.5)]
+    assert rules.surplus == load_rules(path).surplus
+
+
+def test_surplus_min_rate_override_keeps_the_files_bands(tmp_path):
+    path = write(tmp_path, RULES)
+    rules = load_rules(path, overrides={"surplus": {"min_rate": 0.02}})
+    assert rules.surplus.min_rate == 0.02
+    assert rules.surplus.bands == load_rules(path).surplus.bands
+
+
+def test_check_problems_are_placed_where_the_key_was_written(tmp_path):
+    from simulator.errors import Problem
+
+    path = write(tmp_path, RULES + INDICATORS)
+
+    def check(merged):
+        keys = [i["key"] for i in merged["assessment"].get("indicators", [])]
+        return [Problem(f"assessment.indicators[{n}].key", f"checked {key}") for n, key in enumerate(keys)]
+
+    with pytest.raises(InputError) as exc:
+        load_rules(path, check=check)
+    problem = only_problem(exc)
+    assert (problem.path, problem.message) == ("settlement.assessment.indicators[0].key", "checked county_visit_share")
+    assert (Path(problem.file), problem.line) == (path, (RULES + INDICATORS).splitlines().index(
+        'key = "county_visit_share"') + 1)
+    indicator = {"key": "primary_visit_share", "direction": "at_least", "target": 0.6,
+                 "tolerance": 0.2, "weight": 1}
+    with pytest.raises(InputError) as exc:
+        load_rules(path, check=check, overrides={"assessment": {"indicators": [indicator]}},
+                   overrides_file="scenario.toml",
+                   overrides_lines={"settlement.assessment.indicators[0].key": 17})
+    problem = only_problem(exc)
+    assert (problem.file, problem.line, problem.message) == ("scenario.toml", 17, "checked primary_visit_share")
+
+
+def test_check_problems_come_with_the_schema_problems(tmp_path):
+    from simulator.errors import Problem
+
+    path = write(tmp_path, RULES.replace("retain = 0.5", "retain = 1.5"))
+    with pytest.raises(InputError) as exc:
+        load_rules(path, check=lambda merged: [Problem("assessment.mode", "also this")])
+    assert sorted(p.path for p in exc.value.problems) == ["settlement.assessment.mode",
+                                                          "settlement.surplus.bands[1].retain"]
+
+
 # ---------------------------------------------------------------------------------------------
 # models
 # ---------------------------------------------------------------------------------------------
