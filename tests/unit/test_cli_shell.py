@@ -65,7 +65,9 @@ def test_validate_ok_exits_0(reference_path) -> None:
     result = invoke("validate", str(reference_path))
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: ")
-    assert "hash" in result.output and len(result.output.strip().splitlines()) == 1
+    first, *rest = result.output.strip().splitlines()
+    assert "hash" in first
+    assert rest and rest[0].startswith("settlement"), "resolved settlement follows the summary line"
 
 
 def test_usage_errors_exit_2() -> None:
