@@ -9,6 +9,7 @@ anything else is an internal error: exit 1 with the traceback for the bug report
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 
@@ -63,6 +64,9 @@ class McsimGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; no results were written", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (``mcsim validate … | head``): not a bug
+            _silence_stdout()
+            ctx.exit(141)  # 128 + SIGPIPE, as a shell reports a command killed by a closed pipe
         except Exception:  # an internal error: show the traceback for the bug report
             click.echo("internal error (a bug in mcsim; please report it with this output):", err=True)
             click.echo(traceback.format_exc(), err=True)
@@ -81,6 +85,13 @@ def mcsim() -> None:
       mcsim run scenarios/reference.toml --replications 50
       mcsim settle --rules county-tiered --budget 1e8 --spending 9e7 --score 80
     """
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush into a closed pipe does
+    not print a second error (the pattern the Python docs give for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main() -> None:

@@ -153,3 +153,17 @@ def test_init_into_a_file_path_exits_2(tmp_path) -> None:
     result = invoke("init", str(blocker / "sub"))
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_a_closed_pipe_is_not_an_internal_error(reference_path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "validate", str(reference_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # like `| head -0`: the reader is gone before mcsim writes
+    with proc.stderr:
+        stderr = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "internal error" not in stderr and "Traceback" not in stderr, stderr
+    assert proc.returncode == 141
