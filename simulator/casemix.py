@@ -174,7 +174,34 @@ def _load(source: str, base_dir: Path | None, age_bands: tuple[str, ...], key: s
 
 def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
               source: str) -> CaseMix | None:
+    """The table as a :class:`CaseMix`, or None with every problem of it in ``problems``."""
     table.require(problems, COLUMNS)
+    _require_share_columns(table, age_bands, problems)
+    if table.n_rows == 0:
+        problems.items.append(table.problem(None, None, "the case mix has no groups"))
+        return None
+
+    out: dict[str, np.ndarray] = {}
+    if "group" in table.columns:
+        out["codes"] = _group_codes(table, problems)
+    if "name" in table.columns:
+        out["names"] = np.array(["" if v is None else str(v).strip() for v in table.columns["name"]],
+                                dtype=str)
+    _positive_columns(table, problems, out)
+    if "severity" in table.columns:
+        out["severity"] = _severity(table, problems)
+    table.flag_columns(problems, ("post_acute", "long_stay", "base_group"), out)
+    share = _shares(table, age_bands, problems)
+
+    if problems.items:
+        return None
+    return CaseMix(out["codes"], out["names"], out["weight"], out["severity"], out["base_cost"],
+                   out["los_mean"], out["post_acute"], out["long_stay"], out["base_group"],
+                   share, age_bands, source)
+
+
+def _require_share_columns(table: Table, age_bands: tuple[str, ...], problems: ProblemList) -> None:
+    """Report each age band without its ``share_<band>`` column (listing the share columns found)."""
     shares_found = [c for c in table.header if c.startswith("share_")]
     for band in age_bands:
         if share_column(band) not in table.columns:
@@ -182,32 +209,30 @@ def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
                 None, share_column(band), f"missing share column for age band '{band}'",
                 hint="one share_<band> column per population.age_bands entry is needed; found: "
                      + (", ".join(shares_found) or "no share columns")))
-    if table.n_rows == 0:
-        problems.items.append(table.problem(None, None, "the case mix has no groups"))
-        return None
 
-    out: dict[str, np.ndarray] = {}
-    if "group" in table.columns:
-        codes = np.array(["" if v is None else str(v).strip() for v in table.columns["group"]],
-                         dtype=object)
-        table.report(problems, "group", codes == "", lambda r: "empty group code")
-        first: dict[str, int] = {}
-        duplicate = np.zeros(len(codes), dtype=bool)
-        for row, code in enumerate(codes):
-            if code and code in first:
-                duplicate[row] = True
-            first.setdefault(code, row)
 
-        def where(row: int) -> str:
-            other = first[codes[row]]
-            return f"line {table.lines[other]}" if table.lines is not None else f"row {other + 1}"
-        table.report(problems, "group", duplicate,
-                     lambda r: f"duplicate group code '{codes[r]}' (first on {where(r)})")
-        out["codes"] = codes.astype(str)
-    if "name" in table.columns:
-        out["names"] = np.array(["" if v is None else str(v).strip() for v in table.columns["name"]],
-                                dtype=str)
+def _group_codes(table: Table, problems: ProblemList) -> np.ndarray:
+    """The ``group`` column as str codes; empty and duplicate codes reported (with the first's line)."""
+    codes = np.array(["" if v is None else str(v).strip() for v in table.columns["group"]],
+                     dtype=object)
+    table.report(problems, "group", codes == "", lambda r: "empty group code")
+    first: dict[str, int] = {}
+    duplicate = np.zeros(len(codes), dtype=bool)
+    for row, code in enumerate(codes):
+        if code and code in first:
+            duplicate[row] = True
+        first.setdefault(code, row)
 
+    def where(row: int) -> str:
+        other = first[codes[row]]
+        return f"line {table.lines[other]}" if table.lines is not None else f"row {other + 1}"
+    table.report(problems, "group", duplicate,
+                 lambda r: f"duplicate group code '{codes[r]}' (first on {where(r)})")
+    return codes.astype(str)
+
+
+def _positive_columns(table: Table, problems: ProblemList, out: dict[str, np.ndarray]) -> None:
+    """``weight``, ``base_cost`` (yuan) and ``los_mean`` (days) into ``out``; each must be > 0."""
     for column, field in (("weight", "weight"), ("base_cost", "base_cost"), ("los_mean", "los_mean")):
         if column in table.columns:
             values, bad = table.numbers(column)
@@ -218,17 +243,20 @@ def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
                          lambda r, c=column, v=values: f"must be a positive number (got {v[r]:g})")
             out[field] = values
 
-    if "severity" in table.columns:
-        values, bad = table.numbers("severity")
-        table.report(problems, "severity", bad, lambda r: f"not a number ({table.shown('severity', r)})")
-        outside = ~bad & ~np.isin(values, SEVERITIES)
-        table.report(problems, "severity", outside,
-                     lambda r: f"must be an integer 1-4 (got {values[r]:g})",
-                     hint="1 = treatable at township, 4 = only at tertiary hospitals")
-        out["severity"] = np.where(bad | outside, 0, values).astype(np.int64)
 
-    table.flag_columns(problems, ("post_acute", "long_stay", "base_group"), out)
+def _severity(table: Table, problems: ProblemList) -> np.ndarray:
+    """The ``severity`` column as int64 1-4 (0 where a cell is reported)."""
+    values, bad = table.numbers("severity")
+    table.report(problems, "severity", bad, lambda r: f"not a number ({table.shown('severity', r)})")
+    outside = ~bad & ~np.isin(values, SEVERITIES)
+    table.report(problems, "severity", outside,
+                 lambda r: f"must be an integer 1-4 (got {values[r]:g})",
+                 hint="1 = treatable at township, 4 = only at tertiary hospitals")
+    return np.where(bad | outside, 0, values).astype(np.int64)
 
+
+def _shares(table: Table, age_bands: tuple[str, ...], problems: ProblemList) -> np.ndarray:
+    """float64 (n_groups, n_age_bands): each band's share column, in [0, 1] and summing to 1."""
     share = np.zeros((table.n_rows, len(age_bands)), dtype=np.float64)
     for j, band in enumerate(age_bands):
         column = share_column(band)
@@ -247,9 +275,4 @@ def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
                                   f"(tolerance {SHARE_TOLERANCE:g})",
                     hint="each share column is the distribution of that band's admissions over groups"))
         share[:, j] = values
-
-    if problems.items:
-        return None
-    return CaseMix(out["codes"], out["names"], out["weight"], out["severity"], out["base_cost"],
-                   out["los_mean"], out["post_acute"], out["long_stay"], out["base_group"],
-                   share, age_bands, source)
+    return share

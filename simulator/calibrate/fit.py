@@ -193,20 +193,11 @@ def calibrate(scenario, spec: CalibrationSpec, *, replications: int | None = Non
     check : run the calibrated scenario at full size afterwards (mean and 90% interval columns).
     max_evaluations : cap on objective evaluations (finite-difference ones included).
     """
-    from scipy.optimize import least_squares
-
     from simulator.engine import resolve_seed
 
     started = time.perf_counter()
     say = log or (lambda _msg: None)
-    if not spec.targets:
-        raise InputError(Problem("target", "no targets to fit", file=spec.file,
-                                 hint="add [[target]] entries or pass --claims FILE"))
-    check_parameters(spec, scenario)
-    if len(spec.targets) < len(spec.parameters):
-        raise InputError(Problem("parameter", f"{len(spec.parameters)} parameters but only "
-                                 f"{len(spec.targets)} targets: the fit is not identified", file=spec.file,
-                                 hint="add targets or fit fewer parameters"))
+    _check_fittable(spec, scenario)
     st = spec.settings
     seed = resolve_seed(seed if seed is not None else st.seed if st.seed is not None else
                         scenario.scenario.seed if scenario.scenario.seed is not None else 1)
@@ -219,9 +210,6 @@ def calibrate(scenario, spec: CalibrationSpec, *, replications: int | None = Non
     target = np.array([t.value for t in spec.targets])
     se = np.array([t.se for t in spec.targets])
 
-    def values_of(u: np.ndarray) -> dict[str, float]:
-        return {p.key: p.from_unit(x) for p, x in zip(params, u)}
-
     first = ev.at(start_values)
     stats0 = [_summarise(first[k]) for k in keys]
     sim_var = np.array([(s[1] ** 2) / max(ev.replications, 1) if math.isfinite(s[1]) else 0.0 for s in stats0])
@@ -229,28 +217,8 @@ def calibrate(scenario, spec: CalibrationSpec, *, replications: int | None = Non
     say(f"calibrating {len(params)} parameters to {len(keys)} targets: {ev.size:,} persons × "
         f"{ev.replications} worlds × {ev.n_years} year(s) per evaluation, seed {seed}")
 
-    best = {"u": u0, "chi2": math.inf}
-
-    def residuals(u: np.ndarray) -> np.ndarray:
-        if ev.evaluations >= max_evaluations:
-            raise _Budget()
-        sims = ev.at(values_of(u))
-        means = np.array([_summarise(sims[k])[0] for k in keys])
-        r = (means - target) / sigma
-        r = np.where(np.isfinite(r), r, NAN_PENALTY)
-        if float(r @ r) < best["chi2"]:
-            best.update(u=np.array(u, float), chi2=float(r @ r))
-        return r
-
-    r0 = residuals(u0)
-    say(f"  start: chi² = {float(r0 @ r0):.2f}")
-    try:
-        opt = least_squares(residuals, u0, bounds=(0.0, 1.0), method="trf", diff_step=DIFF_STEP,
-                            x_scale=1.0, xtol=1e-4, ftol=1e-6, gtol=1e-6)
-        u_hat, jac, success, message = opt.x, opt.jac, bool(opt.success), str(opt.message)
-    except _Budget:
-        u_hat, jac, success, message = best["u"], None, False, f"stopped after {max_evaluations} evaluations"
-    fitted = values_of(u_hat)
+    u_hat, jac, success, message = _minimise(ev, params, keys, target, sigma, u0, max_evaluations, say)
+    fitted = _values(params, u_hat)
     sims = ev.at(fitted)
     stats = [_summarise(sims[k]) for k in keys]
     resid = np.array([(s[0] - t) / g for s, t, g in zip(stats, target, sigma)])
@@ -264,19 +232,78 @@ def calibrate(scenario, spec: CalibrationSpec, *, replications: int | None = Non
         say(f"  checking the calibrated scenario at full size ({calibrated.population.size:,} persons)")
         full_vals = ev.simulate(evaluation_scenario(calibrated, None, ev.n_years), 1.0)
         check_stats = [_summarise(full_vals[k]) for k in keys]
+    table = _target_table(spec.targets, scenario.scenario.start_year, sigma, stats0, stats, resid,
+                          check_stats)
+    return Fit(parameters=par_rows, table=table, scenario=calibrated, seed=seed,
+               success=success, message=message, evaluations=ev.evaluations,
+               seconds=time.perf_counter() - started, chi2=chi2,
+               settings={"size": ev.size, "replications": ev.replications, "years": ev.n_years,
+                         "diff_step": DIFF_STEP})
+
+
+def _check_fittable(spec: CalibrationSpec, scenario) -> None:
+    """Raise :class:`InputError` unless there are targets, the parameters exist in ``scenario``
+    and there are at least as many targets as parameters."""
+    if not spec.targets:
+        raise InputError(Problem("target", "no targets to fit", file=spec.file,
+                                 hint="add [[target]] entries or pass --claims FILE"))
+    check_parameters(spec, scenario)
+    if len(spec.targets) < len(spec.parameters):
+        raise InputError(Problem("parameter", f"{len(spec.parameters)} parameters but only "
+                                 f"{len(spec.targets)} targets: the fit is not identified", file=spec.file,
+                                 hint="add targets or fit fewer parameters"))
+
+
+def _values(params: list[Parameter], u: np.ndarray) -> dict[str, float]:
+    """Parameter values by key at the unit-space point ``u``."""
+    return {p.key: p.from_unit(x) for p, x in zip(params, u)}
+
+
+def _minimise(ev: Evaluator, params: list[Parameter], keys: list[tuple[str, int | None]],
+              target: np.ndarray, sigma: np.ndarray, u0: np.ndarray, max_evaluations: int,
+              say: Callable[[str], None]) -> tuple[np.ndarray, np.ndarray | None, bool, str]:
+    """Least squares of the z-residuals ``(mean − target) / sigma`` in the unit space from ``u0``.
+
+    Returns (u at the optimum, Jacobian there or None, success, message); when the budget of
+    ``max_evaluations`` simulations runs out, the best point so far, no Jacobian and failure."""
+    from scipy.optimize import least_squares
+
+    best = {"u": u0, "chi2": math.inf}
+
+    def residuals(u: np.ndarray) -> np.ndarray:
+        if ev.evaluations >= max_evaluations:
+            raise _Budget()
+        sims = ev.at(_values(params, u))
+        means = np.array([_summarise(sims[k])[0] for k in keys])
+        r = (means - target) / sigma
+        r = np.where(np.isfinite(r), r, NAN_PENALTY)
+        if float(r @ r) < best["chi2"]:
+            best.update(u=np.array(u, float), chi2=float(r @ r))
+        return r
+
+    r0 = residuals(u0)
+    say(f"  start: chi² = {float(r0 @ r0):.2f}")
+    try:
+        opt = least_squares(residuals, u0, bounds=(0.0, 1.0), method="trf", diff_step=DIFF_STEP,
+                            x_scale=1.0, xtol=1e-4, ftol=1e-6, gtol=1e-6)
+        return opt.x, opt.jac, bool(opt.success), str(opt.message)
+    except _Budget:
+        return best["u"], None, False, f"stopped after {max_evaluations} evaluations"
+
+
+def _target_table(targets: list[Target], start_year: int, sigma: np.ndarray, stats0: list[tuple],
+                  stats: list[tuple], resid: np.ndarray, check_stats: list[tuple] | None) -> pd.DataFrame:
+    """One row per target: value, se, sigma, simulated mean at the start and at the fit, z; with
+    ``check_stats`` also the full-size check's mean and 90% interval (p05, p95)."""
     rows = []
-    for i, t in enumerate(spec.targets):
-        row = {"key": t.key, "year": t.year_from(scenario.scenario.start_year),
+    for i, t in enumerate(targets):
+        row = {"key": t.key, "year": t.year_from(start_year),
                "target": t.value, "se": t.se, "sigma": sigma[i], "initial": stats0[i][0],
                "fitted": stats[i][0], "z": resid[i], "source": t.source}
         if check_stats is not None:
             row.update(mean=check_stats[i][0], p05=check_stats[i][2], p95=check_stats[i][3])
         rows.append(row)
-    return Fit(parameters=par_rows, table=pd.DataFrame(rows), scenario=calibrated, seed=seed,
-               success=success, message=message, evaluations=ev.evaluations,
-               seconds=time.perf_counter() - started, chi2=chi2,
-               settings={"size": ev.size, "replications": ev.replications, "years": ev.n_years,
-                         "diff_step": DIFF_STEP})
+    return pd.DataFrame(rows)
 
 
 class _Budget(Exception):
