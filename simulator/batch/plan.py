@@ -50,7 +50,7 @@ class Run:
     seed: int
     columns: tuple[tuple[str, str], ...]   # (parameter key, arrow type) written to every part
     tasks: tuple[tuple[str, int, int], ...]  # (task id, first world, stop world)
-    prepared: Any = None                   # the validated Scenario, when the sweep kept it
+    validated: Any = None                  # the validated Scenario, when the sweep kept it
 
 
 def plan_tasks(sweep: Sweep) -> list[Task]:
@@ -121,7 +121,7 @@ def _runs(sweep: Sweep, tasks: list[Task], per_run: int, columns: tuple[tuple[st
             runs.append(Run(str(t.county.scenario), tuple(sweep.overrides_for(t.variant, t.county).items()),
                             sweep.seed, columns,
                             tuple((x.id, x.worlds.start, x.worlds.stop) for x in group),
-                            sweep.prepared.get((t.variant.id, t.county.name))))
+                            sweep.validated.get((t.variant.id, t.county.name))))
             group = []
         if task is not None:
             group.append(task)

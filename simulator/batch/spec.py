@@ -65,13 +65,13 @@ from typing import Any, Mapping
 
 from simulator.batch.schema import (DEFAULT_METRICS, KINDS, block_keys, check_blocks, check_top,
                                     param_lines)
-from simulator.batch.sweep import MAX_PREPARED, County, Sweep, Variant, describe
+from simulator.batch.sweep import MAX_VALIDATED, County, Sweep, Variant, describe
 from simulator.batch.variants import check_variants, key_problem, make_variants
 from simulator.errors import InputError, Problem, ProblemList, did_you_mean, line_of, read_toml
 from simulator.indicators import BY_KEY
 from simulator.scenario.load import get_path
 
-__all__ = ["DEFAULT_METRICS", "KINDS", "MAX_PREPARED", "County", "Sweep", "Variant", "describe",
+__all__ = ["DEFAULT_METRICS", "KINDS", "MAX_VALIDATED", "County", "Sweep", "Variant", "describe",
            "load_sweep"]
 
 _NAME = re.compile(r"^\w[\w.\-]*$")
@@ -137,12 +137,12 @@ def load_sweep(source: str | Path) -> Sweep:
     variants = make_variants([b for _, b in blocks], int(seed), dump)
     keys = tuple(dict.fromkeys(k for v in variants for k, _ in v.params))
     where = {key: line_of(f"vary[{i}]", lines) for i, b in reversed(blocks) for _, key in block_keys(b)}
-    prepared: dict[tuple[str, str], Any] = {}
-    variants = check_variants(variants, counties[0], sweep_overrides, file, where, prepared, first)
+    validated: dict[tuple[str, str], Any] = {}
+    variants = check_variants(variants, counties[0], sweep_overrides, file, where, validated, first)
     return Sweep(name=meta.name, file=path, replications=int(replications), seed=int(seed),
                  chunk_worlds=meta.chunk_worlds, metrics=tuple(meta.metrics), variants=tuple(variants),
                  counties=tuple(counties), keys=keys, overrides=tuple(sweep_overrides.items()),
-                 base_values={k: get_path(dump, k) for k in keys}, prepared=prepared)
+                 base_values={k: get_path(dump, k) for k in keys}, validated=validated)
 
 
 def _counties(raw: list[Any], base: Path, folder: Path, add) -> list[County]:

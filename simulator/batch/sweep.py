@@ -15,7 +15,7 @@ from typing import Any
 from simulator.errors import Problem
 
 #: validated variant scenarios a sweep keeps for its workers (about 30 KiB each)
-MAX_PREPARED = 1024
+MAX_VALIDATED = 1024
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class Sweep:
     overrides: tuple[tuple[str, Any], ...] = ()
     base_values: dict[str, Any] = field(default_factory=dict, compare=False)
     #: (variant id, county name) -> the Scenario validated while loading the sweep (at most
-    #: :data:`MAX_PREPARED`), handed to the workers so they do not validate it again
-    prepared: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    #: :data:`MAX_VALIDATED`), handed to the workers so they do not validate it again
+    validated: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_oat(self) -> bool:

@@ -13,7 +13,7 @@ import re
 from typing import Any, Mapping
 
 from simulator.batch.sampling import draw_sample
-from simulator.batch.sweep import MAX_PREPARED, County, Variant
+from simulator.batch.sweep import MAX_VALIDATED, County, Variant
 from simulator.errors import InputError, Problem, did_you_mean
 
 
@@ -43,12 +43,12 @@ def make_variants(blocks: list[Any], seed: int, dump: dict[str, Any]) -> list[Va
 
 
 def check_variants(variants: list[Variant], county: County, sweep_overrides: dict, file: str,
-                   where: dict[str, int | None], prepared: dict[tuple[str, str], Any],
+                   where: dict[str, int | None], validated: dict[tuple[str, str], Any],
                    base: Any) -> list[Variant]:
     """Load the base scenario with each variant's values; keep the problems of those that fail.
 
     A problem with a varied key is reported at the ``[[vary]]`` block that sets it. The first
-    :data:`MAX_PREPARED` valid scenarios go into ``prepared`` (``base``: the county's own)."""
+    :data:`MAX_VALIDATED` valid scenarios go into ``validated`` (``base``: the county's own)."""
     from simulator.scenario.load import SET_ORIGIN, load_scenario
 
     def place(p: Problem) -> Problem:
@@ -66,8 +66,8 @@ def check_variants(variants: list[Variant], county: County, sweep_overrides: dic
             except InputError as exc:
                 v = Variant(v.id, v.label, v.kind, v.params, v.oat, tuple(place(p) for p in exc.problems))
                 scenario = None
-        if scenario is not None and len(prepared) < MAX_PREPARED:
-            prepared[(v.id, county.name)] = scenario
+        if scenario is not None and len(validated) < MAX_VALIDATED:
+            validated[(v.id, county.name)] = scenario
         out.append(v)
     return out
 

@@ -147,7 +147,7 @@ def _model(item: Run) -> tuple[Any, dict[str, Any]]:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    scenario = item.prepared if item.prepared is not None else load_scenario(item.scenario, dict(item.overrides))
+    scenario = item.validated if item.validated is not None else load_scenario(item.scenario, dict(item.overrides))
     dump = scenario.model_dump(mode="python")
     params = {}
     for name, _ in item.columns:
