@@ -3,7 +3,7 @@
 The simplified model is the reference scenario with its pathway switched off by overrides
 (:data:`SIMPLE_OVERRIDES`): beds unconstrained, every inpatient tier able to treat every
 severity (no upward referral), no down-referral, fee-for-service everywhere, no epidemics. What is
-left, per person-year and world (DESIGN 2):
+left, per person-year and world (docs/model.md):
 
 * counts: outpatient visits ~ NB(rate[age, scheme, chronic], dispersion), chronic-care visits
   ~ Poisson(visits_per_patient) for people with a chronic flag, admissions ~ NB(...);

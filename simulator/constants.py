@@ -1,4 +1,4 @@
-"""Fixed codes of the model (DESIGN 2 and 4: part of the contract; never renumber).
+"""Fixed codes of the model (docs/model.md and docs/outputs.md: part of the contract; never renumber).
 
 Tiers are the levels of care a patient can use, in referral order; services are the kinds of
 episode; schemes are the two basic medical-insurance schemes.

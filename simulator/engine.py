@@ -1,6 +1,6 @@
 """Worlds × years: population, kernels, payment, budget, settlement and dynamics.
 
-For each year (the base year first, DESIGN 2) the engine projects the population, runs the
+For each year (the base year first, docs/model.md) the engine projects the population, runs the
 kernels for blocks of worlds in parallel, pays providers, sets the budget, scores the
 assessment, settles, and carries each world's state into its next year.
 

@@ -1,4 +1,4 @@
-"""Indicator values of one year from the flows, vectorised over worlds (DESIGN 4.3 definitions).
+"""Indicator values of one year from the flows, vectorised over worlds (docs/outputs.md definitions).
 
 ``flows``: float64[world, tier, service, scheme, quantity] from the kernels; ``paid``: fund
 payment per [world, tier, service, scheme] from :mod:`simulator.payment.valuation`. The formulas are the

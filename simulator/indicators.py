@@ -1,7 +1,7 @@
 """The indicator table: one row per reported quantity (key, Chinese label, English label, unit, formula).
 
 Every output (summary.json, worlds.parquet, report, compare) takes its keys and labels from here.
-Definitions follow DESIGN 4.3 (contract): "visits" are outpatient visits including chronic-care
+Definitions follow docs/outputs.md (contract): "visits" are outpatient visits including chronic-care
 visits (门急诊人次); in-county = tiers 0-3; primary = tiers 0-2.
 """
 

@@ -1,6 +1,6 @@
 """Results of a run: tidy pandas frames, summary statistics, and the output files (written atomically).
 
-Output schema (DESIGN 4.1, 4.3; every column declared once in :mod:`simulator.outputs`):
+Output schema (docs/outputs.md; every column declared once in :mod:`simulator.outputs`):
 
 * ``worlds`` — one row per world × year: ``world``, ``year``, every indicator of
   :mod:`simulator.indicators`, plus ``score_factor`` (g(q)), each points method's pool and
@@ -90,7 +90,7 @@ class Results:
         return pd.DataFrame(rows)
 
     def summary_dict(self) -> dict[str, Any]:
-        """The ``summary.json`` document (DESIGN 4.3, contract)."""
+        """The ``summary.json`` document (docs/outputs.md, contract)."""
         s = self.scenario.scenario
         table = self.summary()
         indicators: dict[str, list[dict[str, Any]]] = {}

@@ -3,7 +3,7 @@
 A measure is a ratio of two totals over cells of care, ``Σ numerator / Σ denominator``. A cell is
 (tier, kind, scheme) with kinds ``outpatient`` (门诊 visits besides chronic care), ``chronic``
 (两病 chronic-care visits) and ``inpatient`` (admissions, long-stay ones included); "visits" are
-outpatient + chronic (门急诊人次, as in DESIGN 4.3). Quantities per cell: ``episodes`` (visits or
+outpatient + chronic (门急诊人次, as in docs/outputs.md). Quantities per cell: ``episodes`` (visits or
 admissions), ``cost``, ``in_scope`` (政策范围内费用), ``fund`` (fund share of claims), ``oop``,
 ``days``; and ``persons`` (insured person-years) per unit.
 

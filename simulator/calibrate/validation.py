@@ -3,7 +3,7 @@
     python -m simulator.calibrate.validation --markdown [--scenario FILE] [--replications 8] [--size N]
 
 The national figures are copied into :data:`NATIONAL` from the project's domain notes
-(``shared/domain/facts.md``, "Utilisation and cost (national)" and "Insurance"; status letters:
+(``docs/data-sources.md``, "Utilisation and cost (national)" and "Insurance"; status letters:
 V read in a copy of the source, S secondary copy only). Tier mapping: township centre →
 ``township``; secondary public hospital (≈ county hospital) → ``county``; tertiary public
 hospital → ``outside_agreement`` (the county's out-of-county partner tertiary hospitals);
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 ACCEPT_TOLERANCE = 0.15
-FACTS = "facts.md"
+FACTS = "docs/data-sources.md"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Figure:
     label: str
     value: float
     year: str
-    status: str         # V / S (facts.md)
+    status: str         # V / S (docs/data-sources.md)
     source: str
     acceptance: bool = False
 
@@ -140,7 +140,7 @@ def _num(value: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator.calibrate.validation",
-                                     description="Compare a scenario with national statistics (facts.md).")
+                                     description="Compare a scenario with national statistics (docs/data-sources.md).")
     parser.add_argument("--scenario", default=str(Path("scenarios") / "reference.toml"))
     parser.add_argument("--replications", type=int, default=8)
     parser.add_argument("--size", type=int, default=None, help="insured persons simulated (default: the scenario's)")

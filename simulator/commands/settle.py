@@ -10,7 +10,7 @@ import click
 
 _WHERE = "command line"
 
-_HELP = """Settle a year under settlement rules (spec/settlement.md).
+_HELP = """Settle a year under settlement rules (docs/settlement.md).
 
 RULES is a preset name (county-tiered, full-carryover, aca-corridor, mssp-basic-c) or a rules
 TOML file. Amounts are yuan; thousands separators are accepted (100,000,000).

@@ -1,6 +1,6 @@
 """First-contact tier choice: expected out-of-pocket cost and multinomial-logit tables (jit-compiled).
 
-Utility of tier t for a person (DESIGN 2, "Pathway")::
+Utility of tier t for a person (docs/model.md, "Tier choice")::
 
     U_t = asc_t + shift_t + b_oop · E[OOP_t] / 1000 + b_distance · distance_t / 10
           + b_quality · quality_t + b_signed · signed · primary_t [+ b_capable · capable_t]

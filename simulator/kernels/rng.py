@@ -3,7 +3,7 @@
 Each (seed, world, year, block) key is hashed with SplitMix64 into the 256-bit state of a
 xoshiro256** generator (Blackman & Vigna 2018). A stream depends on its key only, never on the
 thread that runs it or on the order worlds are run, so results are bit-identical for any thread
-count, executor or batch split (DESIGN 3.3). The state is a ``uint64[4]`` array owned by the
+count, executor or batch split (docs/architecture.md). The state is a ``uint64[4]`` array owned by the
 caller; functions advance it in place.
 
 Variates: uniform (0, 1) with 53-bit resolution; standard normal by inversion (AS 241, one

@@ -58,7 +58,7 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         rng.seed_stream(st, seed, world_offset + w, year, 0)
         table = table_of[w]
         out_cdf, chronic_cdf, in_rows = out_tables[table], chronic_tables[table], in_tables[table]
-        laws = np.empty((N_LAWS, 5))  # count laws of this world-year (DESIGN 2, "Episodes")
+        laws = np.empty((N_LAWS, 5))  # count laws of this world-year (docs/model.md, "Counts of episodes")
         fill_laws(m.out_rate, m.in_rate, m.out_dispersion, m.in_dispersion, m.chronic_visits,
                   demand_factor[w], laws)
         # arrays taken out of the model once per world: see simulator.kernels.layout

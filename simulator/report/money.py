@@ -1,7 +1,7 @@
 """Figures of the fund's money in year 1: the balance-rate distribution and the waterfall.
 
 * :func:`balance_histogram` — year-1 ``balance_rate`` across worlds, over the scenario's
-  settlement bands (``spec/settlement.md``): surplus bands on positive balance rates (shaded by
+  settlement bands (``docs/settlement.md``): surplus bands on positive balance rates (shaded by
   the share the community keeps), overspend bands on negative ones (shaded by the share the fund
   bears), minimum rates as dotted lines.
 * :func:`fund_waterfall` — budget, then the fund's claims by tier group and payment method adding

@@ -121,7 +121,7 @@ def _check_payment(s: Scenario) -> list[Problem]:
 def _check_budget(s: Scenario) -> list[Problem]:
     b = s.budget
     out = []
-    if b.method == "income":  # settlement needs a budget B > 0 (spec/settlement.md)
+    if b.method == "income":  # settlement needs a budget B > 0 (docs/settlement.md)
         if b.community_share <= 0:
             out.append(Problem("budget.community_share", "must be > 0: the income method would give no budget"))
         if b.per_capita_financing.resident <= 0 and b.per_capita_financing.employee <= 0:

@@ -1,4 +1,4 @@
-"""Year-end settlement of a community's global budget (``spec/settlement.md``).
+"""Year-end settlement of a community's global budget (``docs/settlement.md``).
 
 Rules (:mod:`.rules`), the vectorised settlement (:mod:`.core`), assessment scores
 (:mod:`.assessment`) and budget formulas (:mod:`.budget`).

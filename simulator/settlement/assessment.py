@@ -1,10 +1,10 @@
 """Assessment score (考核得分) from indicators against targets, vectorised over worlds.
 
 Policy: the year-end settlement is linked to an assessment of 医疗费用增长率, 医保报销比例,
-基层就诊率, 县域内基金支出比例 and 县域内基层医疗卫生机构医保基金占比 (domain/facts.md, "Policy text the
+基层就诊率, 县域内基金支出比例 and 县域内基层医疗卫生机构医保基金占比 (docs/data-sources.md, "Policy text the
 product implements": 西藏 (十)); targets such as 县域内就诊率 ≥ 90% (贵州 2025) and 基层诊疗量占比 ≥ 65%.
 
-Formulas (DESIGN.md, "Assessment"; linear partial credit), for an indicator value v:
+Formulas (docs/model.md, "Assessment"; linear partial credit), for an indicator value v:
 
 - ``at_least``: credit = clamp((v − (target − tolerance)) / tolerance, 0, 1): 1 at v ≥ target,
   0 at v ≤ target − tolerance; tolerance 0 is a step (credit 1 iff v ≥ target);

@@ -1,6 +1,6 @@
 """Global budget (总额预算) of a county medical community and its monthly prepayment.
 
-Policy text (domain/facts.md, "Policy text the product implements" and "Settlement designs seen"):
+Policy text (docs/data-sources.md, "Policy text the product implements" and "Settlement designs seen"):
 
 - 以收定支、收支平衡、略有结余 — the budget follows the fund's income (二连浩特 2021; 西藏 2024 (十);
   贵州 2023 (二); Jilin 2025 区域点数法总额预算 "以收定支");

@@ -1,6 +1,6 @@
 """Year-end settlement (年终清算) of a global budget, vectorised over any number of rows.
 
-Implements ``spec/settlement.md`` step by step, with B budget, S fund liability, q score and Rz
+Implements ``docs/settlement.md`` step by step, with B budget, S fund liability, q score and Rz
 reasonable overspend (all yuan per community-year except q, in points):
 
 - score factor g(q): linear q / full; pass_fail [q >= pass]; linear_above_pass
@@ -103,7 +103,7 @@ def marginal_bands(x_rate: Any, uptos: Any, shares: Any) -> np.ndarray:
 
 
 def score_factor(assessment_rules: AssessmentRules, q: Any) -> np.ndarray:
-    """The score factor g(q) of an assessment mode (``spec/settlement.md``, "Semantics").
+    """The score factor g(q) of an assessment mode (``docs/settlement.md``, "Semantics").
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Settlement rules: validated, frozen models and the loader for presets and rule files.
 
-A rules file holds one ``[settlement]`` table (``spec/settlement.md``, "Rule file"):
+A rules file holds one ``[settlement]`` table (``docs/settlement.md``, "Rule file"):
 
 - ``withhold_rate`` — 质量保证金: share of the budget B withheld from the monthly prepayment and
   released at year end in proportion to the score factor;
@@ -180,7 +180,7 @@ class ScenarioAssessment(AssessmentRules):
 
 
 class SettlementRules(_Frozen):
-    """The year-end settlement (年终清算) rules of one community (``spec/settlement.md``)."""
+    """The year-end settlement (年终清算) rules of one community (``docs/settlement.md``)."""
 
     name: str = Field("custom", description="free-text name of the rules")
     withhold_rate: Share = Field(0.0, description="质量保证金: share of the budget withheld from "
@@ -250,7 +250,7 @@ def load_rules(source: str | Path, *, base_dir: Path | None = None,
     lines.update(_file_band_lines(stamp) if stamp is not None else _band_lines(path.read_text(encoding="utf-8"), lines))
     if "settlement" not in data:
         raise InputError(Problem("settlement", "the rules file has no [settlement] table", file=file,
-                                 hint="see spec/settlement.md or a preset for the format"))
+                                 hint="see docs/settlement.md or a preset for the format"))
     extra = [Problem(key, "unknown table", file=file, line=lines.get(key),
                      hint=did_you_mean(key, ["settlement"]) or "a rules file holds only [settlement]")
              for key in data if key != "settlement"]

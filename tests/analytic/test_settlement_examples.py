@@ -1,4 +1,4 @@
-"""Settlement arithmetic against hand-worked tables (spec/settlement.md, "Worked examples").
+"""Settlement arithmetic against hand-worked tables (docs/settlement.md, "Worked examples").
 
 Every case is worked by hand in the comment beside it; B = 100,000,000 yuan throughout.
 Checked to the yuan through the API and, for the spec's table, through ``mcsim settle --json``.

@@ -17,7 +17,7 @@ def test_keys_expand_tiers_groups_and_schemes() -> None:
                 "visit_share.primary", "outside_admission_share"):
         assert key in keys
     assert len({m.pattern for m in measures.MEASURES}) == len(measures.MEASURES)
-    # shared keys keep the indicator's definition (DESIGN 4.3)
+    # shared keys keep the indicator's definition (docs/outputs.md)
     assert set(keys) & set(INDICATOR_KEYS) == {"primary_visit_share", "county_inpatient_share"}
     assert set(INDICATOR_KEYS) <= set(target_keys())
     assert "| `cost_per_visit.<tier>` |" in measures.markdown_table()

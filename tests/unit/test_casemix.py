@@ -58,7 +58,7 @@ def test_builtin_share_columns_sum_to_one(reference):
 
 
 def test_builtin_mean_cost_near_county_hospital_admission(reference):
-    # facts.md: secondary public hospital (≈ county) 6,425 yuan per admission; brief: ≈ 6,400 ± 10%
+    # docs/data-sources.md: secondary public hospital (≈ county) 6,425 yuan per admission; brief: ≈ 6,400 ± 10%
     f = _frequency(reference)
     mean_cost = float(f @ reference.base_cost)
     assert abs(mean_cost / 6400.0 - 1.0) < 0.10
@@ -68,7 +68,7 @@ def test_builtin_mean_cost_near_county_hospital_admission(reference):
 
 
 def test_builtin_mean_los_near_public_hospitals(reference):
-    # facts.md: average LOS 8.4 (public) / 8.8 (all hospitals) days
+    # docs/data-sources.md: average LOS 8.4 (public) / 8.8 (all hospitals) days
     assert 7.0 <= float(_frequency(reference) @ reference.los_mean) <= 9.5
 
 

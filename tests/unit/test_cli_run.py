@@ -1,4 +1,4 @@
-"""``mcsim run``: the output contract (DESIGN 4.1, 4.3), exit codes and atomic results."""
+"""``mcsim run``: the output contract (docs/outputs.md), exit codes and atomic results."""
 
 from __future__ import annotations
 

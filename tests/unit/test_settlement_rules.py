@@ -1,4 +1,4 @@
-"""Settlement rule models, presets and the loader (spec/settlement.md, "Rule file", "Presets")."""
+"""Settlement rule models, presets and the loader (docs/settlement.md, "Rule file", "Presets")."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_preset_files_cite_sources():
     folder = Path(__file__).resolve().parents[2] / "simulator" / "settlement" / "presets"
     for path in folder.glob("*.toml"):
         text = path.read_text(encoding="utf-8")
-        assert "spec/settlement.md" in text and "facts.md" in text, path.name
+        assert "docs/settlement.md" in text and "docs/data-sources.md" in text, path.name
 
 
 def test_county_tiered_preset_is_the_spec_file():
