@@ -97,3 +97,20 @@ def line_number() -> Callable[[Path, str], int]:
                 return number
         raise AssertionError(f"test set-up: {fragment!r} not in {path}")
     return find
+
+
+#: a rules file's first lines and one assessment indicator, shared by the settlement-rule tests
+LOCAL_TIERED_HEAD = """\
+[settlement]
+name = "local-tiered"
+withhold_rate = 0.04
+"""
+
+COUNTY_VISIT_INDICATOR = """
+[[settlement.assessment.indicators]]
+key = "county_visit_share"
+direction = "at_least"
+target = 0.9
+tolerance = 0.1
+weight = 3
+"""

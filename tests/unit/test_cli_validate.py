@@ -9,15 +9,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from simulator.cli import mcsim
+from tests.conftest import COUNTY_VISIT_INDICATOR, LOCAL_TIERED_HEAD
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
 SUMMARY = re.compile(r"^ok: \S+ — [\d,]+ insured, \d+ years from \d{4}, \d+ worlds, "
                      r"settlement '[^']+', hash [0-9a-f]{16}$")
 
-RULES = """\
-[settlement]
-name = "local-tiered"
-withhold_rate = 0.04
+RULES = LOCAL_TIERED_HEAD + """
 
 [settlement.surplus]
 min_rate = 0.01
@@ -33,14 +31,7 @@ bands = [ {upto = 0.05, fund_share = 0.6},
 pass_score = 50
 mode = "linear_above_pass"
 applies_to = ["surplus"]
-
-[[settlement.assessment.indicators]]
-key = "county_visit_share"
-direction = "at_least"
-target = 0.9
-tolerance = 0.1
-weight = 3
-"""
+""" + COUNTY_VISIT_INDICATOR
 
 
 def validate(path: Path, *args: str):

@@ -25,13 +25,11 @@ from simulator.report.labels import Labels
 from simulator.scenario import load_scenario
 from simulator.settlement import load_rules, score_factor
 from simulator.settlement.resolve import resolve_settlement
+from tests.conftest import COUNTY_VISIT_INDICATOR, LOCAL_TIERED_HEAD
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
 
-RULES = """\
-[settlement]
-name = "local-tiered"
-withhold_rate = 0.04
+RULES = LOCAL_TIERED_HEAD + """
 
 [settlement.surplus]
 min_rate = 0.01
@@ -48,14 +46,7 @@ bands = [ {upto = 0.05, fund_share = 0.6},
 pass_score = 50
 mode = "linear_above_pass"
 applies_to = ["surplus", "withhold"]
-
-[[settlement.assessment.indicators]]
-key = "county_visit_share"
-direction = "at_least"
-target = 0.9
-tolerance = 0.1
-weight = 3
-
+""" + COUNTY_VISIT_INDICATOR + """
 [[settlement.assessment.indicators]]
 key = "cost_growth_rate"
 direction = "at_most"

@@ -18,6 +18,7 @@ from simulator.settlement import (
     list_presets,
     load_rules,
 )
+from tests.conftest import COUNTY_VISIT_INDICATOR
 
 RULES = """\
 [settlement]
@@ -272,14 +273,7 @@ def test_override_unknown_part_and_not_a_table():
     assert "must be a table" in problems["settlement.overspend"].message
 
 
-INDICATORS = """
-[[settlement.assessment.indicators]]
-key = "county_visit_share"
-direction = "at_least"
-target = 0.9
-tolerance = 0.1
-weight = 3
-"""
+INDICATORS = COUNTY_VISIT_INDICATOR
 
 
 def test_assessment_override_keeps_the_files_mode_and_indicators(tmp_path):
