@@ -92,6 +92,7 @@ def _silence_stdout() -> None:
     not print a second error (the pattern the Python docs give for SIGPIPE)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def main() -> None:

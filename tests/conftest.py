@@ -106,11 +106,10 @@ name = "local-tiered"
 withhold_rate = 0.04
 """
 
-COUNTY_VISIT_INDICATOR = """
-[[settlement.assessment.indicators]]
-key = "county_visit_share"
-direction = "at_least"
-target = 0.9
-tolerance = 0.1
-weight = 3
-"""
+def indicator_block(key: str, direction: str, target: float, tolerance: float, weight: float) -> str:
+    """One ``[[settlement.assessment.indicators]]`` entry as a rules file writes it."""
+    return (f'\n[[settlement.assessment.indicators]]\nkey = "{key}"\ndirection = "{direction}"\n'
+            f"target = {target}\ntolerance = {tolerance}\nweight = {weight}\n")
+
+
+COUNTY_VISIT_INDICATOR = indicator_block("county_visit_share", "at_least", 0.9, 0.1, 3)

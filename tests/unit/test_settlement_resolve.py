@@ -25,7 +25,7 @@ from simulator.report.labels import Labels
 from simulator.scenario import load_scenario
 from simulator.settlement import load_rules, score_factor
 from simulator.settlement.resolve import resolve_settlement
-from tests.conftest import COUNTY_VISIT_INDICATOR, LOCAL_TIERED_HEAD
+from tests.conftest import COUNTY_VISIT_INDICATOR, LOCAL_TIERED_HEAD, indicator_block
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
 
@@ -46,23 +46,9 @@ bands = [ {upto = 0.05, fund_share = 0.6},
 pass_score = 50
 mode = "linear_above_pass"
 applies_to = ["surplus", "withhold"]
-""" + COUNTY_VISIT_INDICATOR + """
-[[settlement.assessment.indicators]]
-key = "cost_growth_rate"
-direction = "at_most"
-target = 0.05
-tolerance = 0.05
-weight = 1
-"""
+""" + COUNTY_VISIT_INDICATOR + indicator_block("cost_growth_rate", "at_most", 0.05, 0.05, 1)
 
-INDICATOR = """
-[[settlement.assessment.indicators]]
-key = "primary_visit_share"
-direction = "at_least"
-target = 0.6
-tolerance = 0.2
-weight = 5
-"""
+INDICATOR = indicator_block("primary_visit_share", "at_least", 0.6, 0.2, 5)
 
 
 def scenario(tmp_path: Path, settlement: str, rules: str | None = RULES) -> Path:
