@@ -56,10 +56,15 @@ class _Param(StrictTable):
     mode: float | None = None
 
 
+#: most variants one sample block may draw: each is a whole scenario run, and the design matrix
+#: (n × params floats) is built at load time, so an unbounded n could not even be validated
+MAX_SAMPLE = 100_000
+
+
 class _Sample(StrictTable):
     kind: Literal["sample"]
     method: Literal["lhs", "sobol"] = "lhs"
-    n: int = Field(ge=1)
+    n: int = Field(ge=1, le=MAX_SAMPLE)
     params: list[_Param] = Field(min_length=1)
 
 

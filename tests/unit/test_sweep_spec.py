@@ -75,6 +75,9 @@ BAD = [
     ("distribution_typo", HEAD + sample('[[vary.params]]\nkey = "budget.risk_reserve"\n'
                                         'distribution = "unifrom"\nlow = 0.0\nhigh = 0.1\n'),
      ("vary[0].params[0].distribution", "'uniform'"), 'distribution = "unifrom"'),
+    ("sample_too_large", HEAD + sample('[[vary.params]]\nkey = "budget.risk_reserve"\n'
+                                       'distribution = "uniform"\nlow = 0.0\nhigh = 0.1\n', n=10**12),
+     ("vary[0].n", "less than or equal to 100000"), "n = 1000000000000"),
     ("uniform_missing_high", HEAD + sample('[[vary.params]]\nkey = "budget.risk_reserve"\n'
                                            'distribution = "uniform"\nlow = 0.0\n'),
      ("vary[0].params[0].high", "required by the uniform distribution"), "[[vary.params]]"),
