@@ -186,7 +186,7 @@ def numpy_run(s, worlds: int, seed: int) -> dict[str, np.ndarray]:
     from simulator.prepare import prepare
 
     model = prepare(s)
-    base = model.base_population(seed)
+    base = model.base_population()
     m = model.arrays(base)
     quality = np.asarray(s.tiers.quality, dtype=float)
     dyn = s.dynamics
@@ -194,7 +194,7 @@ def numpy_run(s, worlds: int, seed: int) -> dict[str, np.ndarray]:
     pop = base
     for y in range(s.scenario.years + 1):
         if y > 0:
-            pop = project_population(base, s.population, y, seed)
+            pop = project_population(base, s.population, y, model.population_seed)
         gen = np.random.default_rng([seed, 77, y])
         cost_factor = np.full(6, (1.0 + dyn.cost_inflation) ** y)
         year = numpy_year(m, pop, worlds, gen, (1.0 + dyn.utilisation_trend) ** y, cost_factor, quality)

@@ -22,7 +22,8 @@ __all__ = ["load_scenario", "run", "settle", "Results"]
 
 def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: int | None = None,
         seed: int | None = None, threads: int | None = None, overrides: Iterable[str] | Mapping = (),
-        progress: bool | Callable[[int], None] = False, worlds: range | None = None) -> Results:
+        progress: bool | Callable[[int], None] = False, worlds: range | None = None,
+        target_se: Mapping[str, float] | None = None) -> Results:
     """Simulate a scenario and return its :class:`Results`.
 
     Parameters
@@ -34,6 +35,9 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     overrides : ``--set``-style overrides applied when ``scenario`` is a path or mapping.
     progress : True for a progress bar on stderr, or a callback receiving worlds done per step.
     worlds : simulate only these global world indices (batch chunks); default all.
+    target_se : risk figure -> target standard error (``{"prob_overspend": 0.01}``): add chunks of
+        worlds until every year's SE meets every target, ``replications`` the ceiling
+        (:mod:`simulator.stopping`); the count used becomes ``scenario.replications``.
     """
     from simulator.engine import resolve_seed, run_worlds
     from simulator.prepare import prepare
@@ -54,15 +58,29 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
         update={"seed": seed, "replications": n})})
     model = prepare(scenario)
     span = worlds if worlds is not None else range(n)
+    if target_se is not None and worlds is not None:
+        raise InputError(Problem("target_se", "a target SE chooses the worlds itself", hint="drop worlds="))
     total = len(span) * (scenario.scenario.years + 1)
+
+    def simulate(callback: Callable[[int], None] | None):
+        if target_se is None:
+            return run_worlds(model, worlds=span, seed=seed, threads=threads, progress=callback), None
+        from simulator.stopping import run_to_target
+
+        return run_to_target(model, target_se, ceiling=n, seed=seed, threads=threads, progress=callback)
+
     if progress is True:
         import sys
 
         import click
 
         with click.progressbar(length=total, label=f"mcsim {scenario.name}", file=sys.stderr) as bar:
-            out = run_worlds(model, worlds=span, seed=seed, threads=threads, progress=bar.update)
+            out, stopped = simulate(bar.update)
     else:
-        callback = progress if callable(progress) else None
-        out = run_worlds(model, worlds=span, seed=seed, threads=threads, progress=callback)
-    return from_run(scenario, scenario_hash(scenario), out, model)
+        out, stopped = simulate(progress if callable(progress) else None)
+    if stopped is not None:
+        scenario = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(
+            update={"replications": len(out.worlds)})})
+    results = from_run(scenario, scenario_hash(scenario), out, model)
+    results.stopping = stopped
+    return results

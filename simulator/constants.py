@@ -22,6 +22,11 @@ SERVICE_LABELS_ZH: tuple[str, ...] = ("门诊", "住院", "两病门诊", "长�
 N_SERVICES = len(SERVICE_NAMES)
 OUTPATIENT, INPATIENT, CHRONIC, LONG_STAY = range(N_SERVICES)
 
+#: rows of the kernels' per-world demand and cost factors: visits, admissions (long stays too),
+#: chronic-care visits (indices OUTPATIENT, INPATIENT, CHRONIC)
+FACTOR_KINDS: tuple[str, ...] = SERVICE_NAMES[:3]
+N_FACTOR_KINDS = len(FACTOR_KINDS)
+
 SCHEME_NAMES: tuple[str, ...] = ("resident", "employee")
 SCHEME_LABELS_ZH: tuple[str, ...] = ("城乡居民医保", "职工医保")
 N_SCHEMES = len(SCHEME_NAMES)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from simulator.constants import N_SCHEMES, N_SERVICES, N_TIERS, Q_EPISODES
+from simulator.constants import N_FACTOR_KINDS, N_SCHEMES, N_SERVICES, N_TIERS, Q_EPISODES
 from simulator.errors import InputError, Problem
 from simulator.flow_indicators import care_indicators, ratio
 from simulator.kernels.world import (
@@ -42,6 +42,8 @@ from simulator.population import Population
 from simulator.prepare import PreparedModel, prepare
 from simulator.scenario.schema import Scenario
 from simulator.settlement.core import marginal_retention
+from simulator.uncertainty.factors import WorldFactors
+from simulator.uncertainty.plan import plan_worlds, world_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +69,7 @@ class RunOutput:
     episodes: float = 0.0
     seconds: float = 0.0
     threads: int = 1
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # uncertain key -> drawn value [world]
 
 
 @dataclass
@@ -95,10 +98,10 @@ def run_worlds(model: PreparedModel | Scenario, *, worlds: range, seed: int, thr
                populations: Sequence[Population] | None = None) -> RunOutput:
     """Simulate ``worlds`` (global indices) of a prepared model (or a scenario) with the run's ``seed``.
 
-    Worlds are independent and keyed by their global index, so any split of the worlds gives
-    the same per-world results. ``populations``: the model's
-    :meth:`~simulator.prepare.PreparedModel.population_years` for ``seed``, as a list, when the
-    caller has them already (else they are built year by year).
+    Worlds are independent and keyed by their global index (their parameter draws too), so any
+    split of the worlds gives the same per-world results. ``populations``: the model's
+    :meth:`~simulator.prepare.PreparedModel.population_years`, as a list, when the caller has
+    them already (else they are built year by year; ignored when each world has its own).
     """
     import numba
 
@@ -108,22 +111,34 @@ def run_worlds(model: PreparedModel | Scenario, *, worlds: range, seed: int, thr
     previous = numba.get_num_threads()  # thread-local in numba: restored, so a threads=1 run
     numba.set_num_threads(n_threads)    # does not make this thread's later runs single-threaded
     try:
-        return _simulate(model, worlds, seed, n_threads, progress, block, started, populations)
+        plan = plan_worlds(model, seed, worlds)
+        step = block or max(2 * n_threads, 4)
+        if plan.separate:
+            parts = []
+            for i, w in enumerate(worlds):
+                own = world_model(model, plan, i, w)
+                parts.append(_simulate(own, range(w, w + 1), seed, step, progress,
+                                       plan.world_factors(i, own.scenario), None))
+            out = concatenate(parts)
+        else:
+            out = _simulate(model, worlds, seed, step, progress, plan.factors, populations)
+        out.params, out.threads = plan.draws, n_threads
+        out.seconds = time.perf_counter() - started
+        return out
     finally:
         numba.set_num_threads(previous)
 
 
-def _simulate(model: PreparedModel, worlds: range, seed: int, n_threads: int,
-              progress: Callable[[int], None] | None, block: int | None, started: float,
+def _simulate(model: PreparedModel, worlds: range, seed: int, step: int,
+              progress: Callable[[int], None] | None, factors: WorldFactors,
               populations: Sequence[Population] | None) -> RunOutput:
-    """The body of :func:`run_worlds`, with numba's thread count set."""
+    """Simulate ``worlds`` of one prepared model with per-world ``factors`` (numba's thread count set)."""
     s = model.scenario
     if populations is not None and len(populations) != s.scenario.years + 1:
         raise ValueError(f"populations has {len(populations)} years, the scenario simulates "
                          f"{s.scenario.years + 1} (base year included)")
-    base_pop = populations[0] if populations is not None else model.base_population(seed)
-    year_kernel = _KernelYear(model, model.arrays(base_pop), seed, worlds, block or max(2 * n_threads, 4),
-                              progress)
+    base_pop = populations[0] if populations is not None else model.base_population()
+    year_kernel = _KernelYear(model, model.arrays(base_pop), seed, worlds, step, progress, factors)
     n_w, n_y = len(worlds), s.scenario.years
     state = _initial_state(s, n_w)
     out_ind: dict[str, np.ndarray] = {}
@@ -132,14 +147,14 @@ def _simulate(model: PreparedModel, worlds: range, seed: int, n_threads: int,
     shocks = np.zeros((n_w, n_y), dtype=bool)
     base: dict[str, np.ndarray] = {}
     episodes = 0.0
-    years = populations if populations is not None else model.population_years(seed, base_pop)
+    years = populations if populations is not None else model.population_years(base_pop)
     for y, pop in enumerate(years):  # y = 0 is the base year
         shock = np.zeros(n_w, dtype=bool)
         if y > 0:
-            shock = _uniforms(seed, worlds.start, n_w, y, block=1) < s.dynamics.epidemic.probability
+            shock = _uniforms(seed, worlds.start, n_w, y, block=1) < factors.epidemic_probability
         flows, referrals = year_kernel.run(pop, y, shock, state)
         episodes += float(flows[..., Q_EPISODES].sum())
-        year = _settle_year(model, state, pop, flows, shock, y)
+        year = _settle_year(model, state, pop, flows, shock, y, factors)
         paid = year.pop("_paid")
         if y == 0:
             base = year
@@ -154,8 +169,26 @@ def _simulate(model: PreparedModel, worlds: range, seed: int, n_threads: int,
     return RunOutput(seed=seed, worlds=np.arange(worlds.start, worlds.stop),
                      years=np.arange(s.scenario.start_year, s.scenario.start_year + n_y),
                      indicators=out_ind, flows=out_flows, referrals=out_ref, shocks=shocks, base_year=base,
-                     microdata=microdata, microdata_dropped=dropped,
-                     episodes=episodes, seconds=time.perf_counter() - started, threads=n_threads)
+                     microdata=microdata, microdata_dropped=dropped, episodes=episodes)
+
+
+def concatenate(parts: Sequence[RunOutput]) -> RunOutput:
+    """One output from the outputs of consecutive blocks of worlds of one run (in world order)."""
+    import pandas as pd
+
+    first = parts[0]
+    frames = [p.microdata for p in parts if p.microdata is not None]
+    return RunOutput(seed=first.seed, worlds=np.concatenate([p.worlds for p in parts]), years=first.years,
+                     indicators={k: np.concatenate([p.indicators[k] for p in parts]) for k in first.indicators},
+                     flows=np.concatenate([p.flows for p in parts]),
+                     referrals=np.concatenate([p.referrals for p in parts]),
+                     shocks=np.concatenate([p.shocks for p in parts]),
+                     base_year={k: np.concatenate([p.base_year[k] for p in parts]) for k in first.base_year},
+                     microdata=pd.concat(frames, ignore_index=True) if frames else None,
+                     microdata_dropped=sum(p.microdata_dropped for p in parts),
+                     episodes=sum(p.episodes for p in parts), seconds=sum(p.seconds for p in parts),
+                     threads=first.threads,
+                     params={k: np.concatenate([p.params[k] for p in parts]) for k in first.params})
 
 
 def _quantity_index() -> dict[str, int]:
@@ -171,21 +204,19 @@ class _KernelYear:
     """The kernels' year for every block of worlds, and the microdata rows it samples."""
 
     def __init__(self, model: PreparedModel, arrays, seed: int, worlds: range, step: int,
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None, factors: WorldFactors) -> None:
         self.model, self.arrays, self.seed, self.worlds, self.step = model, arrays, seed, worlds, step
-        self.progress = progress
+        self.progress, self.factors = progress, factors
         self.fraction = model.scenario.output.microdata_fraction
         self.frames: list = []
         self.dropped = 0
 
     def run(self, pop: Population, y: int, shock: np.ndarray, state: _WorldState):
         """Flows [world, tier, service, scheme, quantity] and referrals of year ``y``."""
-        s, n_w, w0 = self.model.scenario, len(self.worlds), self.worlds.start
-        dyn = s.dynamics
+        n_w, w0 = len(self.worlds), self.worlds.start
         person = pop.kernel_columns
-        demand = (1.0 + dyn.utilisation_trend) ** y * np.where(shock, 1.0 + dyn.epidemic.uplift, 1.0)
-        cost_factor = np.full((n_w, N_TIERS), (1.0 + dyn.cost_inflation) ** y)
-        cost_factor[:, :4] *= (1.0 - state.effort)[:, None]  # cost control works on in-county tiers
+        demand = self.factors.demand_factor(y, shock)
+        cost_factor = self.factors.cost_factor(y, state.effort)
         flows, referrals = empty_outputs(n_w)
         tables = _ChoiceTables(self.arrays)
         fraction = self.fraction if y > 0 else 0.0
@@ -241,15 +272,16 @@ class _ChoiceTables:
         self.tables: tuple[np.ndarray, ...] = ()
 
     def get(self, cost_factor: np.ndarray, quality: np.ndarray, asc_shift: np.ndarray):
-        rows = np.ascontiguousarray(np.concatenate([cost_factor, quality, asc_shift], axis=1))
+        n_w = len(quality)
+        rows = np.ascontiguousarray(np.concatenate([cost_factor.reshape(n_w, -1), quality, asc_shift], axis=1))
         states, table_of = np.unique(rows, axis=0, return_inverse=True)
         key = states.tobytes()
         if key != self.key:
-            n = N_TIERS
+            n, c = N_TIERS, N_FACTOR_KINDS * N_TIERS
             out_t, chronic_t, in_t = choice_table_arrays(self.arrays, len(states))
-            choice_table_rows(self.arrays, np.ascontiguousarray(states[:, :n]),
-                              np.ascontiguousarray(states[:, n:2 * n]), np.ascontiguousarray(states[:, 2 * n:]),
-                              out_t, chronic_t, in_t)
+            costs = np.ascontiguousarray(states[:, :c]).reshape(len(states), N_FACTOR_KINDS, n)
+            choice_table_rows(self.arrays, costs, np.ascontiguousarray(states[:, c:c + n]),
+                              np.ascontiguousarray(states[:, c + n:]), out_t, chronic_t, in_t)
             self.key, self.tables = key, (out_t, chronic_t, in_t)
         return (*self.tables, np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64))
 
@@ -282,7 +314,7 @@ def _initial_state(s: Scenario, n_w: int) -> _WorldState:
 
 
 def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flows: np.ndarray,
-                 shock: np.ndarray, y: int) -> dict[str, np.ndarray]:
+                 shock: np.ndarray, y: int, factors: WorldFactors) -> dict[str, np.ndarray]:
     """Payment, budget, assessment and settlement of one year; updates ``state`` for the next."""
     from simulator.settlement import assessment_score, settle, year_budget
 
@@ -314,23 +346,23 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
                                  hint="check budget.per_capita_financing, community_share and the base year"))
     reasonable = None
     if s.settlement.reasonable == "exogenous":
-        reasonable = _exogenous_overspend(s, payments, spending, fund_all, shock)
+        reasonable = _exogenous_overspend(s, payments, spending, fund_all, shock, factors.epidemic_uplift)
         values["reasonable_overspend"] = reasonable
     outcome = settle(rules, budget, spending, score, reasonable)
     values.update(outcome.to_dict())
     values["assessment_score"] = score
     values["_paid"] = payments.paid
-    _advance(s, state, rules, values, payments, reasonable, y)
+    _advance(s, state, rules, values, payments, reasonable, y, factors.cost_control_elasticity)
     return values
 
 
 def _exogenous_overspend(s: Scenario, payments, spending: np.ndarray, fund_all: np.ndarray,
-                         shock: np.ndarray) -> np.ndarray:
-    """Reasonable overspend Rz of a shock year: the shock's share of the demand-elastic spending.
+                         shock: np.ndarray, uplift) -> np.ndarray:
+    """Reasonable overspend Rz of a shock year: the shock's share of the demand-elastic spending
+    (``uplift``: each world's, or one for all).
 
     A floating points pool does not grow with a shock, so its payments are not elastic.
     """
-    uplift = s.dynamics.epidemic.uplift
     elastic = spending
     floating = [year.fund_payment for code, year in payments.points.items()
                 if getattr(s.payment, code).mode == "floating"]
@@ -341,9 +373,10 @@ def _exogenous_overspend(s: Scenario, payments, spending: np.ndarray, fund_all: 
 
 
 def _advance(s: Scenario, state: _WorldState, rules, values: dict[str, np.ndarray], payments,
-             reasonable: np.ndarray | None, y: int) -> None:
+             reasonable: np.ndarray | None, y: int, elasticity) -> None:
     """Carry the year's outcome (``values`` of :func:`_settle_year`) into each world's next year
-    (module docstring formulas); ``reasonable`` as settled (None: no exogenous overspend)."""
+    (module docstring formulas); ``reasonable`` as settled (None: no exogenous overspend);
+    ``elasticity``: the cost-control elasticity, each world's or one for all."""
     dyn = s.dynamics
     budget, spending = values["budget"], values["fund_spending"]
     state.budget, state.spending = budget, spending
@@ -351,10 +384,10 @@ def _advance(s: Scenario, state: _WorldState, rules, values: dict[str, np.ndarra
     state.total_cost = values["total_cost"]
     if y == 0:
         return
-    if dyn.cost_control_elasticity > 0:
+    if np.any(np.asarray(elasticity) > 0):
         m = marginal_retention(rules, budget, spending, values["assessment_score"], reasonable,
                                settled=values["community_net"])
-        state.effort = np.clip(dyn.cost_control_elasticity * m, 0.0, 0.9)
+        state.effort = np.clip(elasticity * m, 0.0, 0.9)
     if dyn.investment_share > 0 and s.settlement.carry_over:
         invested = dyn.investment_share * values["retained_surplus"]
         gain = dyn.quality_per_million * invested / 1e6

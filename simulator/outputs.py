@@ -85,15 +85,29 @@ def extra_world_columns() -> tuple[Column, ...]:
     )
 
 
-def world_columns() -> tuple[Column, ...]:
-    """Every column of worlds.parquet, in file order."""
+def world_columns(params: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """Every column of worlds.parquet, in file order; ``params``: the scenario's uncertain keys
+    (``[[uncertainty.param]]``), one ``param.<key>`` column each: the world's draw."""
     indicators = tuple(Column(i.key, "float64", i.unit, i.zh, i.en, i.stage) for i in INDICATORS)
+    drawn = tuple(Column(f"{PARAM_PREFIX}{key}", "float64", "value drawn (scale = true: multiplier)",
+                         f"参数抽样: {key}", f"Drawn: {key}", "pre") for key in params)
     return (*_WORLD_KEYS, *indicators, *extra_world_columns(),
-            Column("epidemic", "bool", "flag", "疫情冲击", "Epidemic shock that year", "pre"))
+            Column("epidemic", "bool", "flag", "疫情冲击", "Epidemic shock that year", "pre"), *drawn)
 
 
-#: the risk block of summary.json: one value per year each (simulator.results.Results.risk)
-RISK_KEYS: tuple[str, ...] = ("prob_overspend", "overspend_var95", "overspend_cvar95")
+#: prefix of the worlds' parameter-draw columns (``param.dynamics.cost_inflation``)
+PARAM_PREFIX = "param."
+
+
+#: risk figures (simulator.risk): overspend of the fund's budget, then the community's net loss
+RISK_FIGURES: tuple[str, ...] = ("prob_overspend", "overspend_var95", "overspend_cvar95",
+                                 "prob_community_loss", "community_loss_var95", "community_loss_cvar95")
+#: the risk block of summary.json, one value per year each: the first release's three figures,
+#: their Monte Carlo standard errors, then the community's figures and theirs
+RISK_KEYS: tuple[str, ...] = (*RISK_FIGURES[:3], *(f"{k}_se" for k in RISK_FIGURES[:3]),
+                              *RISK_FIGURES[3:], *(f"{k}_se" for k in RISK_FIGURES[3:]))
+#: indicators whose variance summary.json splits over the uncertain parameters (variance_shares)
+VARIANCE_INDICATORS: tuple[str, ...] = ("balance_rate", "fund_spending", "community_net", "county_visit_share")
 
 
 def markdown() -> str:
@@ -111,7 +125,7 @@ def markdown() -> str:
              + ", ".join(f'\"{k}\": [per year]' for k in RISK_KEYS) + "}}\n```\n",
              "Indicator keys (units and formulas: `simulator/indicators.py`): "
              + ", ".join(f"`{k}`" for k in KEYS) + ".\n"]
-    for title, columns in (("worlds.parquet", world_columns()), ("flows.parquet", FLOW_COLUMNS),
+    for title, columns in (("worlds.parquet", world_columns(("<key>",))), ("flows.parquet", FLOW_COLUMNS),
                            ("referrals.parquet", REFERRAL_COLUMNS)):
         parts.append(f"\n## {title}\n\n| column | dtype | unit | 中文 | English | stage |\n|---|---|---|---|---|---|")
         parts += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.zh} | {c.en} | {c.stage} |" for c in columns]

@@ -34,7 +34,7 @@ from simulator._version import __version__
 from simulator.atomic import replace_dir
 from simulator.constants import SCHEME_NAMES, SERVICE_NAMES, TIER_NAMES
 from simulator.indicators import KEYS
-from simulator.outputs import RISK_KEYS
+from simulator.outputs import PARAM_PREFIX, RISK_KEYS
 
 STATS = ("mean", "sd", "p05", "p50", "p95")
 
@@ -52,6 +52,7 @@ class Results:
     runtime: dict[str, float] = field(default_factory=dict)
     microdata: pd.DataFrame | None = None  # claims-format sample (output.microdata_fraction > 0)
     model: Any = None             # the scenario's simulator.prepare.PreparedModel (prepared when first read)
+    stopping: dict[str, Any] | None = None  # how --target-se chose the worlds (simulator.stopping)
 
     @property
     def prepared(self) -> Any:
@@ -73,21 +74,38 @@ class Results:
         return table.reset_index()
 
     def risk(self) -> pd.DataFrame:
-        """Per year: probability of overspend and VaR/CVaR (95%) of the fund's extra outlay, yuan.
+        """Per year: the risk figures of :data:`~simulator.outputs.RISK_FIGURES`, each with its
+        Monte Carlo standard error (``<figure>_se``; estimators in :mod:`simulator.risk`).
 
-        The extra outlay of a world is max(0, fund_payout − budget): what the fund pays beyond
-        the budget after settlement. VaR95 is its 95th percentile over worlds; CVaR95 the mean of
-        the worst 5% of worlds (at least one), so a rare large outlay shows even when VaR95 is 0.
+        The fund's extra outlay of a world is max(0, fund_payout − budget): what the fund pays
+        beyond the budget after settlement; the community's loss is max(0, −community_net).
+        VaR95 is the 95th percentile over worlds; CVaR95 the mean of the worst 5% of worlds (at
+        least one), so a rare large outlay shows even when VaR95 is 0.
         """
-        rows = []
-        for year, frame in self.worlds.groupby("year"):
-            extra = np.maximum(frame["fund_payout"].to_numpy() - frame["budget"].to_numpy(), 0.0)
-            worst = np.sort(extra)[::-1][:max(1, math.ceil(0.05 * extra.size))]
-            rows.append({"year": int(year),
-                         "prob_overspend": float(np.mean(frame["fund_spending"] > frame["budget"])),
-                         "overspend_var95": float(np.quantile(extra, 0.95)),
-                         "overspend_cvar95": float(worst.mean())})
-        return pd.DataFrame(rows)
+        from simulator.risk import risk_by_year
+
+        return risk_by_year(self.worlds)
+
+    def variance_factors(self) -> dict[str, str]:
+        """Each uncertain factor (a param's key, or its group) -> the worlds column of its draw."""
+        table = self.scenario.uncertainty
+        out: dict[str, str] = {}
+        for p in table.param if table.active else ():
+            column = f"{PARAM_PREFIX}{p.key}"
+            if p.factor not in out and column in self.worlds.columns:
+                out[p.factor] = column
+        return out
+
+    def variance_shares(self) -> pd.DataFrame:
+        """Share of each headline indicator's variance over worlds explained by each uncertain
+        factor, per year (:func:`simulator.risk.variance_table`); empty without uncertainty."""
+        from simulator.outputs import VARIANCE_INDICATORS
+        from simulator.risk import variance_table
+
+        factors = self.variance_factors()
+        if not factors:
+            return pd.DataFrame(columns=["indicator", "year", "factor", "share", "se"])
+        return variance_table(self.worlds, factors, VARIANCE_INDICATORS)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (docs/outputs.md, contract)."""
@@ -107,7 +125,25 @@ class Results:
             "runtime": {k: _num(v) for k, v in self.runtime.items()},
             "indicators": indicators,
             "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS},
+            **self._uncertainty_dict(),
+            **({"target_se": self.stopping} if self.stopping is not None else {}),
         }
+
+    def _uncertainty_dict(self) -> dict[str, Any]:
+        """``uncertainty`` (the factors drawn) and ``variance_shares`` of summary.json, with
+        uncertainty on: ``{indicator: [{"year", "shares": {factor: share}, "se": {factor: se}}]}``."""
+        factors = self.variance_factors()
+        if not factors:
+            return {}
+        table = self.variance_shares()
+        shares: dict[str, list[dict[str, Any]]] = {}
+        for (key, year), part in table.groupby(["indicator", "year"], sort=False):
+            shares.setdefault(key, []).append({
+                "year": int(year), "shares": {r.factor: _num(r.share) for r in part.itertuples()},
+                "se": {r.factor: _num(r.se) for r in part.itertuples()}})
+        params = [{"key": p.key, "distribution": p.distribution, "factor": p.factor}
+                  for p in self.scenario.uncertainty.param]
+        return {"uncertainty": {"params": params, "factors": list(factors)}, "variance_shares": shares}
 
     # ----------------------------------------------------------------------------- files
     def write(self, out_dir: str | Path, *, figures: bool | None = None, report: bool | None = None,
@@ -172,14 +208,16 @@ class Results:
                    scenario_hash=summary["scenario"]["hash"], seed=int(summary["scenario"]["seed"]),
                    worlds=pd.read_parquet(folder / "worlds.parquet"),
                    flows=pd.read_parquet(folder / "flows.parquet"), referrals=referrals,
-                   runtime=summary.get("runtime", {}))
+                   runtime=summary.get("runtime", {}), stopping=summary.get("target_se"))
 
 
-def world_columns(output: Any) -> dict[str, np.ndarray]:
+def world_columns(output: Any, *, params: bool = True) -> dict[str, np.ndarray]:
     """The columns of :attr:`Results.worlds` from a :class:`~simulator.engine.RunOutput`.
 
     One row per world × year in (world, year) order: ``world``, ``year`` (int64), every
-    indicator of :data:`KEYS`, the engine's extra columns (float64) and ``epidemic`` (bool).
+    indicator of :data:`KEYS`, the engine's extra columns (float64), ``epidemic`` (bool) and,
+    with ``params``, one ``param.<key>`` column (float64) per uncertain parameter: the world's
+    draw (for ``scale = true``, the multiplier), the same in every year of the world.
     Batches encode these arrays straight to parquet, without a pandas frame.
     """
     from simulator.outputs import world_columns as schema
@@ -187,10 +225,13 @@ def world_columns(output: Any) -> dict[str, np.ndarray]:
     n_w, n_y = len(output.worlds), len(output.years)
     columns: dict[str, np.ndarray] = {"world": np.repeat(output.worlds, n_y).astype(np.int64),
                                       "year": np.tile(output.years, n_w).astype(np.int64)}
-    for column in schema():
+    for column in schema():  # without params: they follow
         if column.stage != "key" and column.name != "epidemic":
             columns[column.name] = output.indicators[column.name].reshape(-1)
     columns["epidemic"] = output.shocks.reshape(-1)
+    if params:
+        for key, values in output.params.items():
+            columns[f"{PARAM_PREFIX}{key}"] = np.repeat(np.asarray(values, dtype=float), n_y)
     return columns
 
 

@@ -46,7 +46,7 @@ class _Oat(StrictTable):
 
 class _Param(StrictTable):
     key: str
-    distribution: Literal["uniform", "normal", "lognormal", "beta", "triangular"]
+    distribution: Literal["uniform", "normal", "lognormal", "beta", "triangular", "gamma"]
     low: float | None = None
     high: float | None = None
     mean: float | None = None
@@ -54,6 +54,8 @@ class _Param(StrictTable):
     a: float | None = None
     b: float | None = None
     mode: float | None = None
+    shape: float | None = None
+    scale: float | None = None
 
 
 #: most variants one sample block may draw: each is a whole scenario run, and the design matrix

@@ -119,11 +119,11 @@ def _run(item: Run, keep_tables: bool = False) -> list[Outcome]:
     model, params = _model(item)
     first, stop = item.tasks[0][1], item.tasks[-1][2]
     simulating = time.thread_time()
-    populations = _populations(model, item.seed)
+    populations = _populations(model)
     output = run_worlds(model, worlds=range(first, stop), seed=item.seed, threads=1,
                         populations=populations)
     simulated = time.thread_time() - simulating
-    columns = world_columns(output)
+    columns = world_columns(output, params=False)  # one schema for every part of the batch
     work = time.thread_time() - begun
     years = len(output.years)
     outcomes = []
@@ -163,11 +163,12 @@ def _model(item: Run) -> tuple[Any, dict[str, Any]]:
     return model, params
 
 
-def _populations(model: Any, seed: int) -> list[Any] | None:
+def _populations(model: Any) -> list[Any] | None:
     """The scenario's population of every year, shared by the designs that agree on it.
 
-    Keyed by the ``[population]`` table, the years and the seed (and a population file's
-    path, mtime and size); None when it would not fit in the worker's population memory.
+    Keyed by the ``[population]`` table, the years and the population seed (and a population
+    file's path, mtime and size); None when it would not fit in the worker's population memory
+    or when each world draws its own county.
     Building them is part of the simulation, so a cache hit saves simulation time (and the
     GIL-holding numpy work of sampling people), not overhead.
     """
@@ -175,15 +176,18 @@ def _populations(model: Any, seed: int) -> list[Any] | None:
 
     scenario = model.scenario
     table = scenario.population
+    if table.uncertainty == "per_world":
+        return None
     stamp = file_stamp(Path(table.file)) if table.file is not None else None
-    key = (json.dumps(table.model_dump(mode="json"), sort_keys=True), scenario.scenario.years, seed, stamp)
+    key = (json.dumps(table.model_dump(mode="json"), sort_keys=True), scenario.scenario.years,
+           model.population_seed, stamp)
     with _CACHE_LOCK:
         if key in _POPULATIONS:
             _POPULATIONS.move_to_end(key)
             return _POPULATIONS[key]
     if _population_bytes(table.size, scenario.scenario.years) > _POPULATION_BYTES:
         return None
-    years = list(model.population_years(seed))
+    years = list(model.population_years())
     with _CACHE_LOCK:
         _POPULATIONS[key] = years
         while sum(_population_bytes(v[0].size, len(v) - 1) for v in _POPULATIONS.values()) > _POPULATION_BYTES:

@@ -18,10 +18,15 @@ from simulator.commands.options import set_option
 @click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's, else fresh; recorded).")
 @click.option("--threads", "-t", type=int, default=None,
               help="Threads (default: all cores; NUMBA_NUM_THREADS caps it).")
+@click.option("--target-se", "target_se", multiple=True, metavar="FIGURE=SE",
+              help="Add chunks of worlds until every year's standard error of FIGURE (prob_overspend, "
+                   "overspend_var95, ... community_loss_cvar95) is at most SE; --replications is the "
+                   "ceiling. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or closing summary on stderr.")
 def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], replications: int | None,
-            seed: int | None, threads: int | None, as_json: bool, quiet: bool) -> None:
+            seed: int | None, threads: int | None, target_se: tuple[str, ...], as_json: bool,
+            quiet: bool) -> None:
     """Simulate SCENARIO (TOML) and write summary.json, worlds.parquet, flows.parquet,
     report.html, figures/ and scenario.resolved.toml.
 
@@ -40,12 +45,15 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
         raise InputError(Problem("--replications", f"must be >= 1, got {replications}"))
     if seed is not None and seed < 0:
         raise InputError(Problem("--seed", f"must be >= 0, got {seed}"))
+    from simulator.stopping import parse_targets
+
+    targets = parse_targets(target_se) if target_se else None
     s = load_scenario(scenario, overrides)
     target = Path(out_dir) if out_dir else Path("results") / s.name
     if target.exists() and not target.is_dir():
         raise InputError(Problem("--out", f"{target} exists and is not a folder"))
     results = run(s, replications=replications, seed=seed, threads=threads,
-                  progress=not quiet and sys.stderr.isatty())
+                  progress=not quiet and sys.stderr.isatty(), target_se=targets)
     results.write(target)
     summary = results.summary_dict()
     if as_json:
@@ -60,5 +68,11 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
             first = ind[key][0]
             click.echo(f"  {key:30s} year {first['year']}: mean {first['mean']:.3f} "
                        f"[{first['p05']:.3f}, {first['p95']:.3f}]", err=True)
-        risk = ", ".join(f"{p:.2f}" for p in summary["risk"]["prob_overspend"])
-        click.echo(f"  prob_overspend by year: {risk}", err=True)
+        risk = ", ".join(f"{p:.2f} ± {se:.2f}" for p, se in zip(summary["risk"]["prob_overspend"],
+                                                               summary["risk"]["prob_overspend_se"]))
+        click.echo(f"  prob_overspend by year (± Monte Carlo SE): {risk}", err=True)
+        if results.stopping is not None:
+            stop = results.stopping
+            state = "met" if stop["met"] else "not met at the ceiling"
+            click.echo(f"  --target-se {state}: {stop['worlds']} worlds "
+                       + ", ".join(f"{k} SE {v:.3g}" for k, v in stop["achieved"].items()), err=True)

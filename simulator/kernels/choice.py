@@ -38,7 +38,8 @@ def cell_index(village, scheme, signed):
 @jit
 def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
     """Fill expected OOP per visit/admission, yuan: ``oop_out[s, t]``, ``oop_chronic[s, t]``,
-    ``oop_in[s, a, t]`` for scheme s, age band a, tier t, at this world-year's costs."""
+    ``oop_in[s, a, t]`` for scheme s, age band a, tier t, at this world-year's costs
+    (``cost_factor``: float64[3, 6], rows outpatient, inpatient, chronic)."""
     n_age = m.group_share.shape[0]
     n_groups = m.group_share.shape[1]
     for s in range(N_SCHEMES):
@@ -47,14 +48,14 @@ def expected_oop(m, cost_factor, oop_out, oop_chronic, oop_in):
             mean_visits += m.out_rate[a, s, 0] / n_age
         ded_per_visit = m.out_deductible[s] / max(1.0, mean_visits)
         for t in range(N_TIERS):
-            c = m.out_base_cost * m.cost_mult_out[t] * cost_factor[t]
+            c = m.out_base_cost * m.cost_mult_out[t] * cost_factor[0, t]
             oop_out[s, t] = c - m.fund_share[s, 0, t] * max(0.0, m.in_scope[s, 0, t] * c - ded_per_visit)
-            c = m.chronic_base_cost * m.cost_mult_out[t] * cost_factor[t]
+            c = m.chronic_base_cost * m.cost_mult_out[t] * cost_factor[2, t]
             oop_chronic[s, t] = c - m.fund_share[s, 2, t] * m.in_scope[s, 2, t] * c
             for a in range(n_age):
                 total = 0.0
                 for g in range(n_groups):
-                    c = m.group_cost[g] * m.cost_mult_in[t] * cost_factor[t]
+                    c = m.group_cost[g] * m.cost_mult_in[t] * cost_factor[1, t]
                     oop = c - m.fund_share[s, 1, t] * max(0.0, m.in_scope[s, 1, t] * c - m.in_deductible[s, t])
                     total += m.group_share[a, g] * oop
                 oop_in[s, a, t] = total

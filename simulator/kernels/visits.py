@@ -7,7 +7,7 @@ scheme, quantity]`` (one world's slice). They take plain arrays — the packed t
 
 Formulas (docs/model.md):
 
-* Counts: negative binomial with mean ``rate[age, scheme, chronic] × demand_factor`` drawn by
+* Counts: negative binomial with mean ``rate[age, scheme, chronic] × demand_factor[kind]`` drawn by
   inversion from precomputed laws (dispersion 0 = Poisson); chronic-care visits Poisson for
   people with a chronic flag.
 * Visits are allocated to tiers by the person's logit probabilities. The cost of ``n`` visits
@@ -49,14 +49,15 @@ def law_row(age, scheme, chronic):
 
 @jit
 def fill_laws(out_rate, in_rate, out_dispersion, in_dispersion, chronic_visits, demand_factor, laws):
-    """Write this world-year's count laws into ``laws`` (float64[N_LAWS, 5])."""
+    """Write this world-year's count laws into ``laws`` (float64[N_LAWS, 5]); ``demand_factor``:
+    float64[3], multipliers of the visit, admission and chronic-visit rates (FACTOR_KINDS)."""
     for a in range(out_rate.shape[0]):
         for s in range(2):
             for c in range(2):
                 row = law_row(a, s, c)
-                rng.count_law(out_rate[a, s, c] * demand_factor, out_dispersion, laws, row)
-                rng.count_law(in_rate[a, s, c] * demand_factor, in_dispersion, laws, ADMISSION_LAWS + row)
-    rng.count_law(chronic_visits * demand_factor, 0.0, laws, CHRONIC_LAW)
+                rng.count_law(out_rate[a, s, c] * demand_factor[0], out_dispersion, laws, row)
+                rng.count_law(in_rate[a, s, c] * demand_factor[1], in_dispersion, laws, ADMISSION_LAWS + row)
+    rng.count_law(chronic_visits * demand_factor[2], 0.0, laws, CHRONIC_LAW)
 
 
 @jit

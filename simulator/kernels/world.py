@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from simulator.constants import CHRONIC, N_QUANTITIES, N_SCHEMES, N_SERVICES, N_TIERS, OUTPATIENT
+from simulator.constants import CHRONIC, INPATIENT, N_QUANTITIES, N_SCHEMES, N_SERVICES, N_TIERS, OUTPATIENT
 from simulator.kernels import rng
 from simulator.kernels.choice import SEVERITIES, cell_index, choice_tables
 from simulator.kernels.admissions import admission
@@ -38,8 +38,11 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     village : int64[person]
     seed, year : stream key parts (year = index from the base year, 0)
     world_offset : global index of the first world of this block
-    demand_factor : float64[world] multiplier on every rate (trend × epidemic shock)
-    cost_factor : float64[world, 6] multiplier on unit costs (inflation × cost control)
+    demand_factor : float64[world, 3] multiplier on the rates of visits, admissions and chronic-care
+        visits (rows :data:`~simulator.constants.FACTOR_KINDS`: trend × epidemic shock × drawn rate
+        multipliers)
+    cost_factor : float64[world, 3, 6] multiplier on unit costs of each kind at each tier
+        (inflation × cost control × drawn cost multipliers); long stays use the admissions' row
     out_tables, chronic_tables, in_tables : choice CDF tables from :func:`choice_table_rows`, one
         per distinct world state (worlds whose costs, quality and constants agree share one)
     table_of : int64[world] which table each world uses
@@ -72,7 +75,7 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
                                                   cost_factor[w])
         used, counts, costs = np.zeros(N_TIERS), np.empty(N_TIERS), np.empty(N_TIERS)  # beds; scratch
         capitation = par[P_CAPITATION]
-        flows_w, referrals_w, cost_w = flows[w], referrals[w], cost_factor[w]
+        flows_w, referrals_w, cost_w = flows[w], referrals[w], cost_factor[w, INPATIENT]
         micro_w, counter = micro[w], micro_n[w]
         world_id = world_offset + w
         # a random starting person, so no one is always first in the queue for beds
@@ -120,18 +123,20 @@ def sigma_table(cost_cv):
 
 @jit
 def unit_visit_costs(out_base_cost, chronic_base_cost, cost_mult_out, cost_factor):
-    """This world-year's cost of one visit and of one chronic-care visit per tier, yuan."""
+    """This world-year's cost of one visit and of one chronic-care visit per tier, yuan
+    (``cost_factor``: float64[3, 6], rows :data:`~simulator.constants.FACTOR_KINDS`)."""
     unit_out = np.empty(N_TIERS)
     unit_chronic = np.empty(N_TIERS)
     for t in range(N_TIERS):
-        unit_out[t] = out_base_cost * cost_mult_out[t] * cost_factor[t]
-        unit_chronic[t] = chronic_base_cost * cost_mult_out[t] * cost_factor[t]
+        unit_out[t] = out_base_cost * cost_mult_out[t] * cost_factor[OUTPATIENT, t]
+        unit_chronic[t] = chronic_base_cost * cost_mult_out[t] * cost_factor[CHRONIC, t]
     return unit_out, unit_chronic
 
 
 @jit(parallel=True)
 def choice_table_rows(m, cost_factor, quality, asc_shift, out_tables, chronic_tables, in_tables):
-    """Fill the choice tables of each distinct world state u (rows of the three inputs).
+    """Fill the choice tables of each distinct world state u (``cost_factor[u]``: float64[3, 6],
+    ``quality[u]``, ``asc_shift[u]``).
 
     ``out_tables``/``chronic_tables``: float64[U, cells, 6]; ``in_tables``: float64[U, cells ×
     age bands × severities, 6] (rows as the admission kernel indexes them).

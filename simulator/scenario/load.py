@@ -224,7 +224,10 @@ def load_scenario(source: str | Path | Mapping[str, Any],
         problems = _drop_missing_typos(problems_from_pydantic(exc, model=Scenario))
         problems += check_partial(data)  # the other tables' rules and files, in the same pass
         raise InputError([locate(p) for p in problems], title=title) from None
+    from simulator.uncertainty.checks import check_uncertainty
+
     problems = check_scenario(scenario)
+    problems += check_uncertainty(scenario, ends=not problems)
     if problems:
         raise InputError([locate(p) for p in problems], title=title)
     return scenario

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, create_model, field_validator, model
 
 from simulator.constants import SERVICE_NAMES, TIER_NAMES
 from simulator.payment.registry import REGISTRY
+from simulator.uncertainty.table import UncertaintyTable
 from simulator.scenario.fields import (
     NonNegative, NonNegativeOrInf, PerTierBool, PerTierFloat, PerTierInt, PerTierNonNegative,
     PerTierShare, Positive, Rate, Share, StrictTable,
@@ -94,6 +95,11 @@ class PopulationTable(StrictTable):
     distance_township_km: Distance
     distance_county_km: Distance
     distance_outside_km: OutsideDistance
+    seed: int | None = Field(default=None, ge=0, description=(
+        "Seed of the synthetic county and its projection; default: a hash of this table's other "
+        "contents (the run's --seed changes the worlds, not the county)."))
+    uncertainty: Literal["fixed", "per_world"] = Field(default="fixed", description=(
+        "per_world: each world draws its own synthetic county (prevalences, signing, villages)."))
 
     @model_validator(mode="before")
     @classmethod
@@ -314,6 +320,9 @@ class DynamicsTable(StrictTable):
 
     cost_inflation: Rate = 0.0
     utilisation_trend: Rate = 0.0
+    casemix_drift: Rate = Field(default=0.0, description=(
+        "Yearly relative growth of the cost per admission from a heavier case mix (CMI drift): "
+        "inpatient unit costs × (1 + drift)^y."))
     epidemic: Epidemic = Epidemic()
     investment_share: Share = 0.0
     quality_per_million: NonNegative = 0.0
@@ -344,6 +353,7 @@ class Scenario(StrictTable):
     settlement: SettlementTable = SettlementTable()
     dynamics: DynamicsTable = DynamicsTable()
     output: OutputTable = OutputTable()
+    uncertainty: UncertaintyTable = UncertaintyTable()
 
     @property
     def name(self) -> str:

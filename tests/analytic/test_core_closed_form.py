@@ -58,7 +58,7 @@ def degenerate(tmp_path, **extra):
         "payment.outpatient": ["ffs"] * 6, "payment.inpatient": ["ffs"] * 6,
         "payment.long_stay": ["ffs"] * 6, "payment.chronic": ["ffs"] * 6,
         "dynamics.cost_inflation": 0.0, "dynamics.utilisation_trend": 0.0,
-        "dynamics.epidemic": {"probability": 0.0, "uplift": 0.0},
+        "dynamics.epidemic": {"probability": 0.0, "uplift": 0.0}, "uncertainty.enabled": False,
     }
     for scheme in ("resident", "employee"):
         b = f"benefits.{scheme}"

@@ -66,10 +66,13 @@ def test_local_run_gives_a_tidy_frame_and_a_partitioned_dataset(reference_run) -
     assert len(frame) == 3 * 4 * 2  # variants x worlds x years
     assert list(frame.columns[:5]) == ["variant", "county", "budget.risk_reserve", "world", "year"]
     assert sorted(frame["budget.risk_reserve"].unique()) == [0.03, 0.05, 0.07]
-    # common random numbers: the same worlds in every variant, so spending paths coincide
-    # before settlement while the budget (and balance) moves with the risk reserve
+    # common random numbers: the same worlds and parameter draws in every variant, so the first
+    # year's spending coincides while the budget (and balance) moves with the risk reserve (later
+    # years differ: the drawn cost-control response reacts to each design's settlement)
     by = frame.set_index(["variant", "world", "year"])
-    assert (by.loc["v0000", "total_cost"] == by.loc["v0002", "total_cost"]).all()
+    first = frame["year"].min()
+    assert (by.loc["v0000", "total_cost"].xs(first, level="year")
+            == by.loc["v0002", "total_cost"].xs(first, level="year")).all()
     assert (by.loc["v0000", "budget"] > by.loc["v0002", "budget"]).all()
     again = pd.read_parquet(out / "dataset")
     assert len(again) == len(frame)

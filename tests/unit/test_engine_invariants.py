@@ -110,7 +110,7 @@ def test_given_populations_give_the_same_worlds() -> None:
     from simulator.prepare import prepare
 
     def population_years(s, seed):
-        return list(prepare(s).population_years(seed))
+        return list(prepare(s).population_years())
 
     s = load_scenario(REFERENCE, SMALL)
     plain = run_worlds(s, worlds=range(1, 4), seed=5, threads=1)
@@ -156,7 +156,8 @@ def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:
     extra = np.zeros(n)
     extra[:5] = 1e6  # 2.5% of worlds pay a million beyond the budget
     worlds = pd.DataFrame({"world": np.arange(n), "year": 2026, "budget": 1e8,
-                           "fund_payout": 1e8 + extra, "fund_spending": 1e8 + extra})
+                           "fund_payout": 1e8 + extra, "fund_spending": 1e8 + extra,
+                           "community_net": -extra})
     risk = simulator.Results(scenario=None, scenario_hash="", seed=0, worlds=worlds,
                              flows=pd.DataFrame(), referrals=pd.DataFrame()).risk()
     assert risk["overspend_var95"].iloc[0] == 0.0
@@ -184,9 +185,10 @@ def test_capitation_covers_signed_patients_only() -> None:
 
     r, signed = run_with(1.0)
     s = r.scenario
-    pop = prepare(s).base_population(r.seed)
+    model = prepare(s)
+    pop = model.base_population()
     expected = []
     for y in range(1, s.scenario.years + 1):
-        pop = project_step(pop, s.population, y, s.population.size, r.seed)
+        pop = project_step(pop, s.population, y, s.population.size, model.population_seed)
         expected.append(s.payment.capitation.per_signed_chronic_patient * float((pop.chronic & pop.signed).sum()))
     np.testing.assert_allclose(signed["payment"].to_numpy(), expected, rtol=1e-9)

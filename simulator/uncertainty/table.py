@@ -1,0 +1,111 @@
+"""``[uncertainty]``: the scenario's parameter uncertainty (one draw per world).
+
+::
+
+    [uncertainty]
+    enabled = true                       # false: process noise alone
+
+    [[uncertainty.param]]
+    key = "dynamics.utilisation_trend"   # a numeric scenario key, an element x[2], or a vector
+    distribution = "normal"              # uniform | normal | lognormal | beta | triangular | gamma
+    mean = 0.03
+    sd = 0.01
+    truncate = [-0.02, 0.08]             # optional
+    group = "trend"                      # optional: draws of one group move together
+
+    [[uncertainty.param]]
+    key = "demand.inpatient.rate_by_age"
+    scale = true                         # a whole vector: every element × the draw
+    distribution = "gamma"
+    shape = 100
+    mean = 1.0
+
+    [uncertainty.correlation]            # optional Gaussian copula over params (keys or groups)
+    params = ["dynamics.utilisation_trend", "dynamics.cost_inflation"]
+    matrix = [[1.0, 0.5], [0.5, 1.0]]
+
+Distribution spellings are those of :mod:`simulator.distributions` (a sweep's sample block
+reads the same way). The rules no single block can check (keys, support, groups, correlation)
+are in :mod:`simulator.uncertainty.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from simulator.distributions import DISTRIBUTIONS
+from simulator.scenario.fields import StrictTable
+
+DistributionName = Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]
+
+
+class UncertainParam(StrictTable):
+    """``[[uncertainty.param]]``: one uncertain scenario key and the law of its per-world draw."""
+
+    key: str = Field(min_length=1, description="Dotted scenario key: a number, an element x[2], or a "
+                                               "numeric vector with scale = true.")
+    distribution: DistributionName
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    a: float | None = None
+    b: float | None = None
+    mode: float | None = None
+    shape: float | None = None
+    scale: bool | float | None = Field(
+        default=None, description="true: the key is a vector and every element is multiplied by the "
+                                  "draw; a number: the gamma distribution's scale.")
+    truncate: list[float] | None = Field(default=None, description="[low, high]: draws restricted to it.")
+    group: str | None = Field(default=None, min_length=1, description="Params of one group share one draw.")
+
+    @field_validator("truncate")
+    @classmethod
+    def _interval(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (len(value) != 2 or not value[0] < value[1]):
+            raise ValueError("truncate is [low, high] with low < high")
+        return value
+
+    @property
+    def scales_vector(self) -> bool:
+        """Whether the draw multiplies every element of a vector key (``scale = true``)."""
+        return self.scale is True
+
+    @property
+    def factor(self) -> str:
+        """Name of the draw it takes: its group, or its own key."""
+        return self.group or self.key
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.truncate is None else (float(self.truncate[0]), float(self.truncate[1]))
+
+
+class Correlation(StrictTable):
+    """``[uncertainty.correlation]``: a Gaussian copula over named params (keys or group names)."""
+
+    params: list[str] = Field(min_length=2)
+    matrix: list[list[float]]
+
+
+class UncertaintyTable(StrictTable):
+    """``[uncertainty]``: parameter uncertainty; every world draws each param once."""
+
+    enabled: bool = Field(default=True, description="false: worlds differ by process noise alone.")
+    param: list[UncertainParam] = Field(default_factory=list)
+    correlation: Correlation | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether worlds draw parameters (enabled and at least one param)."""
+        return self.enabled and bool(self.param)
+
+    def factors(self) -> list[str]:
+        """The independent draws, in order of first appearance (a group counts once)."""
+        out: list[str] = []
+        for p in self.param:
+            if p.factor not in out:
+                out.append(p.factor)
+        return out
