@@ -3,8 +3,10 @@
 :func:`write_report` is what :meth:`simulator.results.Results.write` and ``mcsim report`` call.
 Modules: :mod:`.labels` (zh/en labels from the indicator table and constants), :mod:`.fonts`
 (a CJK font, the figure style context), :mod:`.figures` (registry and PNG output), :mod:`.fan`,
-:mod:`.money`, :mod:`.care` (the figures), :mod:`.narrative` (plain-language reading),
-:mod:`.html` (the page) and :mod:`.compare` (runs side by side, ``mcsim compare``).
+:mod:`.money`, :mod:`.care`, :mod:`.variance` (the figures; :mod:`.variance` also the section on
+where the variance comes from), :mod:`.narrative` (plain-language reading), :mod:`.precision`
+(the risk table with standard errors), :mod:`.html` (the page) and :mod:`.compare` (runs side
+by side, ``mcsim compare``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def write_report(results: "Results", folder: Path, *, figures: bool, report: boo
         English labels with a :class:`~simulator.report.fonts.CJKFontWarning` (the page itself
         stays Chinese: browsers bring their own fonts).
     """
-    from simulator.report.figures import all_figures, png_bytes
+    from simulator.report.figures import png_bytes, report_figures
     from simulator.report.labels import LANGS
 
     if lang not in LANGS:
@@ -40,7 +42,7 @@ def write_report(results: "Results", folder: Path, *, figures: bool, report: boo
     if not (figures or report):
         return
     folder = Path(folder)
-    images = {name: png_bytes(draw(results, lang)) for name, draw in all_figures().items()}
+    images = {name: png_bytes(draw(results, lang)) for name, draw in report_figures(results).items()}
     if figures:
         target = folder / "figures"
         target.mkdir(parents=True, exist_ok=True)

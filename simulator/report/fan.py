@@ -50,6 +50,12 @@ def fan_legend(ax: Any, labels: "Labels", band90: bool = True) -> None:
               title=labels.word("median"), title_fontsize=7)
 
 
+def fit_title(text: str, limit: int = 36) -> str:
+    """A panel title broken after its " / " when longer than ``limit`` characters (a third of the
+    figure's width holds about 40 at 10 pt): long English labels would be clipped at the edge."""
+    return text.replace(" / ", " /\n", 1) if len(text) > limit else text
+
+
 @report_figure
 def fan_chart(results: "Results", labels: "Labels") -> "Figure":
     """Fan chart of the fund balance, budget vs fund spending, and the settlement over the years."""
@@ -73,7 +79,8 @@ def fan_chart(results: "Results", labels: "Labels") -> "Figure":
     for key, color in SETTLEMENT_KEYS:
         draw_fan(ax, results, key, labels, color=color, band90=False)  # three 90% bands would hide each other
     ax.axhline(0.0, color="0.3", linewidth=0.8)
-    ax.set_title(f"{labels.indicator('retained_surplus')} / {labels.indicator('fund_shared_overspend')}")
+    title = f"{labels.indicator('retained_surplus')} / {labels.indicator('fund_shared_overspend')}"
+    ax.set_title(fit_title(title))
     ax.set_ylabel(labels.money_unit)
 
     for k, ax in enumerate(axes):

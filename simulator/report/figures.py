@@ -1,9 +1,10 @@
 """The report's figures: registry, shared helpers, PNG output.
 
-Each figure is a function ``f(results, lang="en") -> matplotlib.figure.Figure``; :data:`FIGURES`
-lists them in report order under their file names (``figures/<name>.png``). Figures are plain
-:class:`~matplotlib.figure.Figure` objects (no pyplot state, Agg rendering), created and saved
-inside :func:`~simulator.report.fonts.figure_style`, so notebooks keep their own settings.
+Each figure is a function ``f(results, lang="en") -> matplotlib.figure.Figure``; :func:`all_figures`
+lists them in report order under their file names (``figures/<name>.png``), :func:`report_figures`
+those that apply to a run. Figures are plain :class:`~matplotlib.figure.Figure` objects (no pyplot
+state, Agg rendering), created and saved inside :func:`~simulator.report.fonts.figure_style`, so
+notebooks keep their own settings.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def all_figures() -> dict[str, Callable[..., "Figure"]]:
     from simulator.report.care import assessment_targets, tier_flows
     from simulator.report.fan import fan_chart
     from simulator.report.money import balance_histogram, fund_waterfall
+    from simulator.report.variance import variance_shares_figure
 
     return {
         "fan_chart": fan_chart,
@@ -108,4 +110,14 @@ def all_figures() -> dict[str, Callable[..., "Figure"]]:
         "fund_waterfall": fund_waterfall,
         "tier_flows": tier_flows,
         "assessment_targets": assessment_targets,
+        "variance_shares": variance_shares_figure,
     }
+
+
+def report_figures(results: "Results") -> dict[str, Callable[..., "Figure"]]:
+    """The figures of :func:`all_figures` that apply to ``results``: ``variance_shares`` only
+    when the scenario draws uncertain parameters."""
+    figures = all_figures()
+    if not results.variance_factors():
+        figures.pop("variance_shares")
+    return figures

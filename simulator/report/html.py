@@ -3,7 +3,8 @@ no links), readable offline and shareable as a single file.
 
 Sections: identity (scenario, seed, mcsim version, scenario hash), key settings, a plain-language
 reading (:mod:`.narrative`), every indicator in year 1 and the last year (mean and the range of 90%
-of worlds), the risk block, and the figures (:mod:`.figures`).
+of worlds), the risk block with standard errors (:mod:`.precision`), where the variance comes from
+(:mod:`.variance`, with parameter uncertainty only), and the figures (:mod:`.figures`).
 """
 
 from __future__ import annotations
@@ -33,17 +34,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "reading": ("结果解读", "What the results say"), "indicators": ("指标汇总", "Indicators"),
     "indicator": ("指标", "Indicator"), "unit": ("单位", "Unit"), "key": ("代码", "Key"),
     "mean_range": ("{year}年 均值 [90%区间]", "{year}: mean [90% of worlds]"),
-    "risk": ("风险", "Risk"), "year": ("年份", "Year"),
-    "prob_overspend": ("超支概率", "Probability of overspend"),
-    "overspend_var95": ("基金额外支出 VaR95", "Fund extra outlay VaR95"),
-    "overspend_cvar95": ("基金额外支出 CVaR95", "Fund extra outlay CVaR95"),
+    "risk": ("风险", "Risk"),
     "figures": ("图表", "Figures"), "yes": ("是", "yes"), "no": ("否", "no"),
     "withhold": ("质量保证金", "withhold"), "surplus": ("结余留用", "surplus kept"),
     "overspend": ("基金分担超支", "overspend paid by fund"),
     "income": ("以收定支", "income (以收定支)"), "history": ("历史支出", "history"),
     "fixed": ("固定点值", "fixed"), "floating": ("浮动点值(点数法)", "floating (点数法)"),
     "all": ("全部超支", "all overspend"), "exogenous": ("仅外生冲击(疫情)", "exogenous shocks only"),
-    "risk_note": ("额外支出 = max(0, 基金实际拨付 − 预算)。", "Extra outlay = max(0, fund payout − budget)."),
     "assessment": ("考核规则", "Assessment"),
     "assessment_indicators": ("考核指标(权重)", "Assessment indicators (weight)"),
     "linear": ("按得分比例", "linear (score / full score)"),
@@ -71,6 +68,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "assessment_targets": ("考核指标与目标:均值及90%区间,黄色为部分得分区间。",
                            "Assessment indicators against targets: mean and 90% range; yellow is the "
                            "partial-credit band."),
+    "variance_shares": ("末年各指标方差中每个不确定参数单独解释的比例(±1个标准误),灰色为交互作用与过程噪声。",
+                        "Share of each indicator's last-year variance explained by each uncertain "
+                        "parameter alone (±1 standard error); grey: interactions and process noise."),
 }
 
 CSS = """
@@ -83,7 +83,8 @@ table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#eef4fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code{font-size:.9em;color:#555}figure{margin:1.2em 0}img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.9em;color:#444}ul.reading li{margin:.3em 0}.meta td:first-child{font-weight:bold}
+figcaption{font-size:.9em;color:#444}ul.reading li,ul.precision li{margin:.3em 0}
+.meta td:first-child{font-weight:bold}h3{font-size:1.05em;margin:1em 0 .3em}table.risk th{text-align:center}
 """
 
 
@@ -181,32 +182,31 @@ def indicator_table(results: "Results", labels: Labels) -> str:
             f"<th>{_t(labels, 'unit')}</th>{head}</tr>{''.join(rows)}</table>")
 
 
-def risk_table(results: "Results", labels: Labels) -> str:
-    risk = results.risk()
-    head = "".join(f"<th>{escape(_t(labels, k))}</th>" for k in
-                   ("year", "prob_overspend", "overspend_var95", "overspend_cvar95"))
-    rows = "".join(f"<tr><td>{int(r.year)}</td><td class=num>{r.prob_overspend:.1%}</td>"
-                   f"<td class=num>{escape(labels.money(r.overspend_var95))}</td>"
-                   f"<td class=num>{escape(labels.money(r.overspend_cvar95))}</td></tr>"
-                   for r in risk.itertuples())
-    return f"<table><tr>{head}</tr>{rows}</table><p>{escape(_t(labels, 'risk_note'))}</p>"
+def figure_blocks(figures: dict[str, bytes], labels: Labels) -> dict[str, str]:
+    """Figure name -> ``<figure>`` with the PNG embedded as a data URI and its caption."""
+    blocks = {}
+    for name, data in figures.items():
+        caption = CAPTIONS.get(name, (name, name))[0 if labels.zh else 1]
+        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        blocks[name] = (f'<figure id="fig-{escape(name)}"><img src="{uri}" alt="{escape(caption)}">'
+                        f"<figcaption>{escape(caption)}</figcaption></figure>")
+    return blocks
 
 
 def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str:
-    """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order)."""
+    """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order;
+    ``variance_shares`` in its own section)."""
     from simulator.report.narrative import reading
+    from simulator.report.precision import risk_section
+    from simulator.report.variance import variance_section
 
     labels = Labels(lang)
     s = results.scenario.scenario
     meta = [(_t(labels, "scenario"), s.name), (_t(labels, "seed"), str(results.seed)),
             (_t(labels, "version"), __version__), (_t(labels, "hash"), results.scenario_hash)]
     items = "".join(f"<li>{escape(line)}</li>" for line in reading(results, lang))
-    blocks = []
-    for name, data in figures.items():
-        caption = CAPTIONS.get(name, (name, name))[0 if labels.zh else 1]
-        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-        blocks.append(f'<figure id="fig-{escape(name)}"><img src="{uri}" alt="{escape(caption)}">'
-                      f"<figcaption>{escape(caption)}</figcaption></figure>")
+    blocks = figure_blocks(figures, labels)
+    variance = variance_section(results, labels, blocks.pop("variance_shares", ""))
     title = f"{_t(labels, 'title')} — {s.name}"
     return "\n".join([
         "<!DOCTYPE html>",
@@ -219,7 +219,8 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
         f"<h2>{_t(labels, 'settings')}</h2><table>{_rows(settings_rows(results, labels))}</table>",
         f'<h2>{_t(labels, "reading")}</h2><ul class="reading">{items}</ul>',
         f"<h2>{_t(labels, 'indicators')}</h2>{indicator_table(results, labels)}",
-        f"<h2>{_t(labels, 'risk')}</h2>{risk_table(results, labels)}",
-        f"<h2>{_t(labels, 'figures')}</h2>{''.join(blocks)}",
+        f"<h2>{_t(labels, 'risk')}</h2>{risk_section(results, labels)}",
+        variance,
+        f"<h2>{_t(labels, 'figures')}</h2>{''.join(blocks.values())}",
         "</body></html>",
     ]) + "\n"

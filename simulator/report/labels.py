@@ -76,6 +76,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "diff_note": ("Δ = 与{base}的差异 [90%区间]", "Δ = difference from {base} [90% interval]"),
     "paired": ("配对(同一随机世界)", "paired (common random numbers)"),
     "unpaired": ("非配对", "unpaired"),
+    "variance_title": ("方差来源 — {year}年({n}个模拟世界)", "Where the variance comes from — {year} ({n} worlds)"),
+    "share_of_variance": ("占方差比例 (%)", "Share of variance across worlds (%)"),
+    "no_uncertainty": ("本情景未设置参数不确定性", "No parameter uncertainty in this scenario"),
+}
+
+#: the risk figures of :meth:`simulator.results.Results.risk`: key -> (zh, en)
+RISK_NAMES: dict[str, tuple[str, str]] = {
+    "prob_overspend": ("超支概率", "P(overspend)"),
+    "overspend_var95": ("基金额外支出 VaR95", "Fund extra outlay VaR95"),
+    "overspend_cvar95": ("基金额外支出 CVaR95", "Fund extra outlay CVaR95"),
+    "prob_community_loss": ("医共体净亏损概率", "P(community net loss)"),
+    "community_loss_var95": ("医共体净亏损 VaR95", "Community net loss VaR95"),
+    "community_loss_cvar95": ("医共体净亏损 CVaR95", "Community net loss CVaR95"),
 }
 
 
@@ -166,6 +179,11 @@ class Labels:
         index = SCHEME_NAMES.index(scheme) if isinstance(scheme, str) else int(scheme)
         return (SCHEME_LABELS_ZH if self.zh else SCHEME_LABELS_EN)[index]
 
+    def risk(self, figure: str) -> str:
+        """Name of a risk figure (:data:`RISK_NAMES`)."""
+        zh, en = RISK_NAMES[figure]
+        return zh if self.zh else en
+
     def method(self, method: str) -> str:
         """Label of a payment method (from the payment registry)."""
         from simulator.payment.registry import REGISTRY
@@ -181,3 +199,14 @@ class Labels:
         """Yuan as text with the money unit (``1,234.5 万元``)."""
         shown = number(yuan / self.money_scale)
         return f"{shown}{self.money_unit}" if self.zh else f"{shown} {self.money_unit}"
+
+    def plus_minus(self, value: float, se: float, *, share: bool = False) -> str:
+        """``value ± se`` without a unit: yuan in :attr:`money_unit` or, with ``share``, a share in %."""
+        if share:
+            return f"{_percent(value)} ± {_percent(se)}"
+        return f"{number(value / self.money_scale)} ± {number(se / self.money_scale)}"
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage number with one decimal (``0.2134`` -> ``21.3``); NaN as ``–``."""
+    return "–" if share != share else f"{share * 100:.1f}"

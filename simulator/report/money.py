@@ -151,6 +151,9 @@ def fund_waterfall(results: "Results", labels: "Labels") -> "Figure":
                 names[i] != labels.indicator("fund_spending") else f"{height:,.1f}",
                 ha="center", va="bottom", fontsize=7, clip_on=False)
     ax.axhline(mean["budget"] / scale, color="0.3", linestyle="--", linewidth=0.8)
+    top = float(np.max(bottoms + np.maximum(heights, 0.0)))
+    if top > 0:
+        ax.set_ylim(top=top * 1.1)  # headroom: the value labels stay below the title
     title = labels.word("waterfall", year=year)
     if mean["fund_shared_overspend"] > 0:  # part of fund spending above the budget, not a step
         title += (f"\n{labels.indicator('fund_shared_overspend')}: "

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from matplotlib.text import Text
@@ -218,3 +219,156 @@ def test_mcsim_report_bad_folder_exits_2_naming_it(tmp_path, make):
     result = CliRunner().invoke(mcsim, ["report", str(target)])
     assert result.exit_code == 2
     assert str(target) in result.output
+
+
+# ------------------------------------------------------------------------------------- uncertainty
+@pytest.fixture(scope="module")
+def uncertain() -> simulator.Results:
+    """The reference scenario draws its uncertain parameters per world (on by default)."""
+    return simulator.run(REFERENCE, overrides=["population.size=3000", "scenario.years=2"],
+                         replications=20, seed=1)
+
+
+@pytest.fixture(scope="module")
+def certain() -> simulator.Results:
+    return simulator.run(REFERENCE, overrides=["population.size=3000", "scenario.years=2",
+                                               "uncertainty.enabled=false"], replications=20, seed=1)
+
+
+def _page(results, folder, lang) -> str:
+    write_report(results, folder, figures=True, report=True, lang=lang)
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_variance_section_and_figure_appear_with_uncertainty(uncertain, tmp_path, lang):
+    from simulator.report.variance import TEXT, factor_label, last_year_shares
+
+    page = _page(uncertain, tmp_path, lang)
+    title = TEXT["title"][0 if lang == "zh" else 1]
+    assert f'<h2 id="variance">{title}</h2>' in page
+    figures_heading = "<h2>图表" if lang == "zh" else "<h2>Figures"
+    assert page.index('id="variance"') < page.index('id="fig-variance_shares"') < page.index(figures_heading)
+    assert (tmp_path / "figures" / "variance_shares.png").is_file()
+    assert len(_images(page)) == len(all_figures())
+    labels = Labels(lang)
+    table = last_year_shares(uncertain)
+    assert set(table["year"]) == {int(uncertain.worlds["year"].max())}
+    for factor in uncertain.variance_factors():
+        assert f"<code>{factor}</code>" in page
+    for r in table.itertuples():  # every share of the table, with its SE, in %
+        assert f"<td>{factor_label(labels, r.factor)}</td>" in page
+        assert f"{r.share * 100:.1f} ± {r.se * 100:.1f}" in page
+
+
+def test_no_variance_section_without_uncertainty(certain, tmp_path):
+    from simulator.report.figures import report_figures
+
+    assert not certain.scenario.uncertainty.active and certain.variance_shares().empty
+    assert "variance_shares" not in report_figures(certain)
+    page = _page(certain, tmp_path, "en")
+    assert 'id="variance"' not in page and "Where the variance comes from" not in page
+    assert not (tmp_path / "figures" / "variance_shares.png").exists()
+    assert len(_images(page)) == len(all_figures()) - 1
+    assert "Community net loss CVaR95" in page and " ± " in page  # the risk table keeps its SEs
+
+
+@pytest.mark.parametrize("lang", _langs())
+def test_variance_figure_has_a_visible_bar_per_factor_and_grey_remainder(uncertain, lang):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    from simulator.report.variance import REMAINDER_COLOR, factor_label, last_year_shares
+    from simulator.risk import REMAINDER
+
+    fig = all_figures()["variance_shares"](uncertain, lang)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    table = last_year_shares(uncertain)
+    assert len(bars) == len(table)
+    assert sorted(b.get_width() for b in bars) == pytest.approx(sorted(table["share"] * 100))
+    assert all(b.get_height() > 0.05 and b.get_alpha() in (None, 1.0) for b in bars)
+    legend = {t.get_text(): to_hex(h.get_facecolor()) for t, h in
+              zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    labels = Labels(lang)
+    assert set(legend) == {factor_label(labels, f) for f in table["factor"]}
+    assert legend[factor_label(labels, REMAINDER)] == to_hex(REMAINDER_COLOR)
+    assert len(set(legend.values())) == len(legend)  # one colour per factor
+    for key in ("balance_rate", "fund_spending", "community_net", "county_visit_share"):
+        assert labels.indicator(key) in _texts(fig)
+
+
+def test_variance_figure_without_uncertainty_says_so(certain):
+    fig = all_figures()["variance_shares"](certain, "en")
+    assert "No parameter uncertainty" in " ".join(t.get_text() for t in fig.findobj(Text))
+
+
+def test_factor_labels_are_short_for_default_keys_and_the_key_otherwise():
+    from simulator.report.variance import factor_label
+
+    zh, en = Labels("zh"), Labels("en")
+    assert factor_label(zh, "dynamics.cost_inflation") == "费用增长"
+    assert factor_label(zh, "dynamics.epidemic.uplift") == "疫情冲击幅度"
+    assert factor_label(en, "dynamics.casemix_drift") == "Case-mix drift"
+    assert factor_label(zh, "demand.outpatient.base_cost") == "demand.outpatient.base_cost"
+
+
+def test_legend_order_reads_row_by_row():
+    from simulator.report.variance import row_major
+
+    assert row_major(6, 3) == [0, 3, 1, 4, 2, 5]
+    assert row_major(5, 3) == [0, 3, 1, 4, 2]
+    assert sorted(row_major(7, 3)) == list(range(7))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_risk_table_shows_every_figure_with_its_se(uncertain, tmp_path, lang):
+    from simulator.outputs import RISK_FIGURES
+
+    page = _page(uncertain, tmp_path, lang)
+    labels = Labels(lang)
+    assert ("医共体净亏损" in page) == (lang == "zh")
+    risk = uncertain.risk()
+    for figure in RISK_FIGURES:
+        assert labels.risk(figure) in page, figure
+        for r in risk.itertuples():
+            value, se = getattr(r, figure), getattr(r, f"{figure}_se")
+            assert np.isfinite(se) and se > 0, (figure, r.year)  # the fixture's figures all vary
+            cell = labels.plus_minus(value, se, share=figure.startswith("prob_"))
+            assert f"<td class=num>{cell}</td>" in page, (figure, r.year)
+    p = risk.iloc[-1]
+    assert f"{p.prob_overspend * 100:.1f} ± {p.prob_overspend_se * 100:.1f}" in page
+
+
+def test_precision_sentences_match_the_risk_figures(uncertain, tmp_path):
+    from simulator.report.precision import precision_sentences
+    from simulator.risk import worlds_for_se
+
+    last = uncertain.risk().sort_values("year").iloc[-1]
+    year, n = int(last["year"]), int(uncertain.worlds["world"].nunique())
+    assert n == 20 and worlds_for_se(last["prob_overspend_se"], n, last["prob_overspend_se"] / 2) == 80
+    en, money = Labels("en"), Labels("en").money
+    expected = [
+        f"P(overspend) in {year} is {last['prob_overspend']:.1%} with a Monte Carlo standard error of "
+        f"{last['prob_overspend_se'] * 100:.1f} percentage points (20 worlds); 80 worlds would halve it.",
+        *(f"{en.risk(f)} in {year} is {money(last[f])} with a Monte Carlo standard error of "
+          f"{money(last[f + '_se'])} (20 worlds); 80 worlds would halve it."
+          for f in ("overspend_var95", "overspend_cvar95")),
+    ]
+    assert precision_sentences(uncertain, "en") == expected
+    zh = precision_sentences(uncertain, "zh")
+    assert zh[0] == (f"{year}年超支概率为{last['prob_overspend']:.1%},蒙特卡洛标准误为"
+                     f"{last['prob_overspend_se'] * 100:.1f}个百分点(20个模拟世界);模拟80个世界可将误差减半。")
+    assert Labels("zh").money(last["overspend_cvar95_se"]) in zh[2] and "万元" in zh[1]
+    page = _page(uncertain, tmp_path, "en")
+    assert all(f"<li>{s}</li>" in page for s in expected)
+
+
+def test_precision_sentence_when_worlds_agree_or_are_too_few():
+    from simulator.report.precision import precision_sentence
+
+    en = Labels("en")
+    agree = precision_sentence(en, "overspend_var95", 2027, 0.0, 0.0, 20)
+    assert "all 20 worlds agree" in agree and "halve" not in agree
+    assert "at least 2 worlds" in precision_sentence(en, "prob_overspend", 2027, 1.0, float("nan"), 1)
+    assert "4,000个世界" in precision_sentence(Labels("zh"), "prob_overspend", 2027, 0.5, 0.01, 1000)
