@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ("01_quickstart.ipynb", "02_policy_comparison.ipynb")
+NAMES = ("01_quickstart.ipynb", "02_policy_comparison.ipynb", "04_uncertainty.ipynb")
 
 
 @pytest.mark.parametrize("name", NAMES)
