@@ -17,7 +17,9 @@ draws map the uniform u to F⁻¹(F(low) + u (F(high) − F(low))).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Literal
+
+from simulator.scenario.fields import StrictTable
 
 #: distribution -> (required parameters, optional parameters); gamma takes one of scale / mean
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -33,6 +35,26 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 U_MIN, U_MAX = 2.0 ** -54, 1.0 - 2.0 ** -53
 #: every parameter name any distribution takes
 PARAMETERS: tuple[str, ...] = ("low", "high", "mean", "sd", "a", "b", "mode", "shape", "scale")
+
+
+DistributionName = Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]
+
+
+class DistributionBlock(StrictTable):
+    """The keys every distribution block shares: the scenario key it draws, the distribution
+    and its parameters (a sweep's ``[[vary.params]]``, a scenario's ``[[uncertainty.param]]``)."""
+
+    key: str
+    distribution: DistributionName
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    a: float | None = None
+    b: float | None = None
+    mode: float | None = None
+    shape: float | None = None
+    scale: float | None = None
 
 
 def given_parameters(block: Any) -> dict[str, float]:

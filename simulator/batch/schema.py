@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from simulator.batch.sampling import check_sample
+from simulator.distributions import DistributionBlock
 from simulator.errors import ProblemList, did_you_mean, problems_from_pydantic
 from simulator.scenario.fields import StrictTable
 
@@ -44,18 +45,8 @@ class _Oat(StrictTable):
     high: Any
 
 
-class _Param(StrictTable):
-    key: str
-    distribution: Literal["uniform", "normal", "lognormal", "beta", "triangular", "gamma"]
-    low: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    a: float | None = None
-    b: float | None = None
-    mode: float | None = None
-    shape: float | None = None
-    scale: float | None = None
+class _Param(DistributionBlock):
+    """One drawn key of a sample block (fields: :class:`~simulator.distributions.DistributionBlock`)."""
 
 
 #: most variants one sample block may draw: each is a whole scenario run, and the design matrix

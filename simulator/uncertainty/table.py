@@ -31,30 +31,17 @@ are in :mod:`simulator.uncertainty.checks`.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, field_validator
 
-from simulator.distributions import DISTRIBUTIONS
+from simulator.distributions import DistributionBlock
 from simulator.scenario.fields import StrictTable
 
-DistributionName = Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]
 
-
-class UncertainParam(StrictTable):
+class UncertainParam(DistributionBlock):
     """``[[uncertainty.param]]``: one uncertain scenario key and the law of its per-world draw."""
 
     key: str = Field(min_length=1, description="Dotted scenario key: a number, an element x[2], or a "
                                                "numeric vector with scale = true.")
-    distribution: DistributionName
-    low: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    a: float | None = None
-    b: float | None = None
-    mode: float | None = None
-    shape: float | None = None
     scale: bool | float | None = Field(
         default=None, description="true: the key is a vector and every element is multiplied by the "
                                   "draw; a number: the gamma distribution's scale.")
