@@ -122,7 +122,18 @@ def markdown() -> str:
              "\"years\", \"start_year\"},\n \"runtime\": {\"seconds\", \"episodes\", "
              "\"episodes_per_second\", \"threads\"},\n \"indicators\": {KEY: [{\"year\", \"mean\", "
              "\"sd\", \"p05\", \"p50\", \"p95\"}, ... one per year]},\n \"risk\": {"
-             + ", ".join(f'\"{k}\": [per year]' for k in RISK_KEYS) + "}}\n```\n",
+             + ", ".join(f'\"{k}\": [per year]' for k in RISK_KEYS) + "},\n"
+             " \"uncertainty\": {\"params\": [{\"key\", \"distribution\", \"factor\"}], \"factors\": [...]},"
+             "  # with [uncertainty]\n"
+             " \"variance_shares\": {KEY: [{\"year\", \"shares\": {FACTOR: share}, \"se\": {FACTOR: se}}]},"
+             "  # with [uncertainty]\n"
+             " \"target_se\": {\"targets\", \"achieved\", \"met\", \"worlds\", \"ceiling\", \"chunk\"}}"
+             "  # with --target-se\n```\n",
+             "Risk figures: overspend = max(0, fund_payout − budget) and community loss = "
+             "max(0, −community_net), yuan; `*_se` are Monte Carlo standard errors (docs/model.md, "
+             "\"Uncertainty\"). Variance shares cover "
+             + ", ".join(f"`{k}`" for k in VARIANCE_INDICATORS) + "; FACTOR is a param's key or its "
+             "group, and `interactions and process noise` is the remainder.\n",
              "Indicator keys (units and formulas: `simulator/indicators.py`): "
              + ", ".join(f"`{k}`" for k in KEYS) + ".\n"]
     for title, columns in (("worlds.parquet", world_columns(("<key>",))), ("flows.parquet", FLOW_COLUMNS),

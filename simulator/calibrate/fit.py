@@ -135,7 +135,9 @@ class Evaluator:
 
 def evaluation_scenario(scenario, size: int | None, years: int):
     """``scenario`` shrunk for evaluation: ``size`` insured persons (None or a population file:
-    unchanged) with bed capacity scaled alike, ``years`` years, no microdata, figures or report."""
+    unchanged) with bed capacity scaled alike, ``years`` years, no microdata, figures or report,
+    and no parameter uncertainty: calibration fits the central scenario, and per-world draws
+    would only add noise to the objective (the worlds keep their process noise)."""
     from simulator.scenario import load_scenario
     from simulator.scenario.load import scenario_dict
 
@@ -146,6 +148,7 @@ def evaluation_scenario(scenario, size: int | None, years: int):
         data["tiers"]["beds"] = [b * size / full for b in scenario.tiers.beds]
     data["scenario"]["years"] = years
     data["output"].update(microdata_fraction=0.0, figures=False, report=False)
+    data["uncertainty"] = {**data.get("uncertainty", {}), "enabled": False}
     return load_scenario(data)
 
 

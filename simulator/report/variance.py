@@ -33,6 +33,7 @@ FACTOR_LABELS: dict[str, tuple[str, str]] = {
     "dynamics.casemix_drift": ("病例组合漂移", "Case-mix drift"),
     "dynamics.epidemic.uplift": ("疫情冲击幅度", "Epidemic uplift"),
     "dynamics.cost_control_elasticity": ("控费响应", "Cost-control response"),
+    "demand.inpatient.rate_by_age": ("住院率水平", "Admission level"),
     REMAINDER: ("交互作用与过程噪声", "Interactions and process noise"),
 }
 #: one colour per factor, in the order of the table (grey is kept for the remainder)
