@@ -34,15 +34,12 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
     Parameters
     ----------
     m : ModelArrays
-    age, scheme, chronic, signed : int64[person] age band, scheme 0/1, chronic flag 0/1, signed 0/1
-    village : int64[person]
-    seed, year : stream key parts (year = index from the base year, 0)
-    world_offset : global index of the first world of this block
-    demand_factor : float64[world, 3] multiplier on the rates of visits, admissions and chronic-care
-        visits (rows :data:`~simulator.constants.FACTOR_KINDS`: trend × epidemic shock × drawn rate
-        multipliers)
-    cost_factor : float64[world, 3, 6] multiplier on unit costs of each kind at each tier
-        (inflation × cost control × drawn cost multipliers); long stays use the admissions' row
+    age, scheme, chronic, signed, village : int64[person] band, scheme, chronic, signed, village
+    seed, year, world_offset : stream key parts (year from the base year, 0); global index of world 0
+    demand_factor : float64[world, 3] rate multipliers of visits, admissions, chronic visits
+        (:data:`~simulator.constants.FACTOR_KINDS`: trend × epidemic shock × drawn multipliers)
+    cost_factor : float64[world, 3, 6] unit-cost multipliers of each kind at each tier (inflation
+        × cost control × drift × drawn multipliers); long stays use the admissions' row
     out_tables, chronic_tables, in_tables : choice CDF tables from :func:`choice_table_rows`, one
         per distinct world state (worlds whose costs, quality and constants agree share one)
     table_of : int64[world] which table each world uses
