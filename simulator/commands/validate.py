@@ -3,7 +3,9 @@
 On success the first line is the one-line summary (``ok: NAME — ...``; scripts may read it),
 followed by the resolved settlement: the rules file or preset with the scenario's inline parts
 merged in (``simulator.settlement.resolve``) — withhold rate, surplus and overspend bands, and the
-assessment (mode, scores, parts scaled, each indicator with its target and weight).
+assessment (mode, scores, parts scaled, each indicator with its target and weight); then the
+parameter uncertainty (each drawn key, its distribution and whether it takes the fast path) and
+the county's population seed.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
     size = f"{pop.size:,} insured" if pop.source == "synthetic" else f"population from {pop.file}"
     click.echo(f"ok: {s.scenario.name} — {size}, {s.scenario.years} years from {s.scenario.start_year}, "
                f"{s.scenario.replications} worlds, settlement '{s.settlement.rules}', hash {scenario_hash(s)}")
+    from simulator.uncertainty.table import describe
+
     rules, _ = resolve_settlement(s)
-    for line in settlement_lines(s, rules):
+    for line in settlement_lines(s, rules) + describe(s):
         click.echo(line)
 
 

@@ -96,3 +96,33 @@ class UncertaintyTable(StrictTable):
             if p.factor not in out:
                 out.append(p.factor)
         return out
+
+
+def describe(scenario: object) -> list[str]:
+    """The uncertainty of a validated scenario in a few terminal lines (``mcsim validate``)."""
+    from simulator.distributions import given_parameters
+    from simulator.prepare import population_seed
+    from simulator.scenario.load import get_path, scenario_dict
+    from simulator.uncertainty.factors import is_fast
+
+    table, population = scenario.uncertainty, scenario.population
+    data = scenario_dict(scenario)
+
+    county = ("a synthetic county per world" if getattr(population, "uncertainty") == "per_world"
+              else f"one county, population seed {population_seed(population)}")
+    if not table.param:
+        return [f"uncertainty: none (process noise only); {county}"]
+    state = "on" if table.enabled else "off (uncertainty.enabled = false: process noise only)"
+    lines = [f"uncertainty: {state}; {len(table.param)} params, {len(table.factors())} independent "
+             f"draws per world; {county}"]
+    width = max(len(p.key) for p in table.param)
+    for p in table.param:
+        law = ", ".join(f"{k} {v:g}" for k, v in given_parameters(p).items())
+        extra = "".join([f" truncated to [{p.truncate[0]:g}, {p.truncate[1]:g}]" if p.truncate else "",
+                         " × every element" if p.scales_vector else "",
+                         f" (group {p.group})" if p.group else ""])
+        path = "fast" if is_fast(p.key, p.scales_vector, get_path(data, p.key)) else "own model per world"
+        lines.append(f"  {p.key:<{width}}  {p.distribution}({law}){extra}; {path}")
+    if table.correlation is not None:
+        lines.append(f"  correlated (Gaussian copula): {', '.join(table.correlation.params)}")
+    return lines

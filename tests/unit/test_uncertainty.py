@@ -181,3 +181,73 @@ def test_target_se_adds_chunks_and_records_the_count(tmp_path) -> None:
     bad = CliRunner().invoke(mcsim, ["run", str(REFERENCE), "--target-se", "prob_overspnd=0.1",
                                      "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "--target-se" in bad.output and not (tmp_path / "bad").exists()
+
+
+BAD_BLOCKS = {
+    "unknown key": ('key = "dynamics.no_such_key"\ndistribution = "uniform"\nlow = 0.0\nhigh = 0.1', "key"),
+    "not numeric": ('key = "budget.method"\ndistribution = "uniform"\nlow = 0.0\nhigh = 0.1', "key"),
+    "support": ('key = "referral.agreement_share"\ndistribution = "normal"\nmean = 0.8\nsd = 0.1',
+                "distribution"),
+    "group": ('key = "demand.chronic.base_cost"\ndistribution = "uniform"\nlow = 50.0\nhigh = 90.0\n'
+              'group = "trend"', "distribution"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BLOCKS))
+def test_cli_names_the_block_and_its_line(tmp_path, case) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        'key = "dynamics.utilisation_trend"', 'key = "dynamics.utilisation_trend"\ngroup = "trend"')
+    body, field = BAD_BLOCKS[case]
+    text += "\n[[uncertainty.param]]\n" + body + "\n"
+    lines = text.splitlines()
+    start = len(lines) - body.count("\n") - 1  # the block's first line (1-based)
+    line = next(i for i in range(start, len(lines) + 1) if lines[i - 1].startswith(f"{field} ="))
+    index = sum(1 for row in lines if row == "[[uncertainty.param]]") - 1
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(mcsim, ["run", str(path), "--out", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert f"uncertainty.param[{index}].{field}" in result.output, result.output
+    assert f"{path}:{line}:" in result.output, result.output
+    assert not out.exists() and "Traceback" not in result.output
+
+
+def test_cli_non_psd_correlation_names_the_matrix_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    text = REFERENCE.read_text(encoding="utf-8") + (
+        '\n[uncertainty.correlation]\nparams = ["dynamics.utilisation_trend", "dynamics.cost_inflation", '
+        '"dynamics.casemix_drift"]\nmatrix = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]\n')
+    line = len(text.splitlines())
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(mcsim, ["validate", str(path)])
+    assert result.exit_code == 2 and f"{path}:{line}" in result.output, result.output
+    assert "not positive semi-definite" in result.output
+
+
+def test_validate_lists_the_uncertainty() -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    result = CliRunner().invoke(mcsim, ["validate", str(REFERENCE), "--set",
+                                        'uncertainty.param=[{key="tiers.beds[3]", distribution="uniform", '
+                                        'low=1000, high=1200}, ' + _inline(TREND) + "]"])
+    assert result.exit_code == 0, result.output
+    assert "uncertainty: on; 2 params" in result.output
+    assert "tiers.beds[3]  " in result.output and "own model per world" in result.output
+    assert "truncated to [-0.05, 0.05]; fast" in result.output
+
+
+def _inline(param: dict) -> str:
+    import json
+
+    return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in param.items()) + "}"
