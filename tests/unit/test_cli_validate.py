@@ -64,7 +64,9 @@ def test_first_line_is_the_summary_then_the_resolved_settlement():
                         ("effective_reimbursement_rate", 25)):
         [row] = [line for line in lines if line.strip().startswith(key + " ")]
         assert row.endswith(f"weight {weight} ({weight}%)"), row
-    assert len(lines) <= 12, "compact: a few lines"
+    head = next(i for i, line in enumerate(lines) if line.startswith("uncertainty: "))
+    assert head <= 12, "compact: a few lines of settlement"
+    assert len(lines) - head == 1 + 6, "then one line per uncertain param of the reference"
 
 
 def test_rules_file_assessment_with_an_inline_pass_score(tmp_path):
