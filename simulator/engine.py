@@ -114,11 +114,15 @@ def run_worlds(model: PreparedModel | Scenario, *, worlds: range, seed: int, thr
         plan = plan_worlds(model, seed, worlds)
         step = block or max(2 * n_threads, 4)
         if plan.separate:
+            shared = populations
+            if shared is None and plan.shares_population:  # one county for all: build it once
+                shared = list(model.population_years())
             parts = []
             for i, w in enumerate(worlds):
                 own = world_model(model, plan, i, w)
                 parts.append(_simulate(own, range(w, w + 1), seed, step, progress,
-                                       plan.world_factors(i, own.scenario), None))
+                                       plan.world_factors(i, own.scenario),
+                                       shared if plan.shares_population else None))
             out = concatenate(parts)
         else:
             out = _simulate(model, worlds, seed, step, progress, plan.factors, populations)

@@ -57,10 +57,13 @@ def run_to_target(model: Any, targets: Mapping[str, float], *, ceiling: int, see
     from simulator.engine import concatenate, run_worlds
 
     step = chunk_size(ceiling)
+    # the county is the same in every chunk: build its years once (not with a county per world)
+    years = None if model.scenario.population.uncertainty == "per_world" else list(model.population_years())
     parts, done, met, worst = [], 0, False, {}
     while done < ceiling:
         span = range(done, min(done + step, ceiling))
-        parts.append(run_worlds(model, worlds=span, seed=seed, threads=threads, progress=progress))
+        parts.append(run_worlds(model, worlds=span, seed=seed, threads=threads, progress=progress,
+                                populations=years))
         done = span.stop
         if len(parts) >= MIN_CHUNKS or done >= ceiling:
             worst = _worst_se(concatenate(parts), targets)

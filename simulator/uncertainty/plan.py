@@ -43,6 +43,12 @@ class WorldPlan:
         """Whether each world needs its own compiled model."""
         return bool(self.structural) or self.per_world_population
 
+    @property
+    def shares_population(self) -> bool:
+        """Whether every world lives in the model's county (no per-world county, no drawn
+        ``population.*`` or ``scenario.years``), so its population years are built once."""
+        return not self.per_world_population and not any(k.startswith("population.") for k in self.structural)
+
     def world_factors(self, i: int, scenario: Any) -> WorldFactors:
         """Factors of the block's ``i``-th world run alone with its own ``scenario``
         (:func:`world_model`: structural draws set, so drawn dynamics come from it)."""
