@@ -66,6 +66,8 @@ class CaseMix:
     age_share : (n_groups, n_age_bands) float64, share of each band's admissions; columns sum to 1.
     age_bands : the age-band labels of ``age_share``'s columns.
     source : where the table came from (``builtin:reference`` or a path).
+    score : (n_groups,) float64 official DIP scores (病种分值) from an optional ``score`` column,
+        or None (DIP scores are then computed from costs: docs/payments.md, "Points and scores").
     """
 
     codes: np.ndarray
@@ -80,6 +82,7 @@ class CaseMix:
     age_share: np.ndarray
     age_bands: tuple[str, ...] = ()
     source: str = ""
+    score: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -192,12 +195,23 @@ def _validate(table: Table, age_bands: tuple[str, ...], problems: ProblemList,
         out["severity"] = _severity(table, problems)
     table.flag_columns(problems, ("post_acute", "long_stay", "base_group"), out)
     share = _shares(table, age_bands, problems)
+    score = _scores(table, problems)
 
     if problems.items:
         return None
     return CaseMix(out["codes"], out["names"], out["weight"], out["severity"], out["base_cost"],
                    out["los_mean"], out["post_acute"], out["long_stay"], out["base_group"],
-                   share, age_bands, source)
+                   share, age_bands, source, score)
+
+
+def _scores(table: Table, problems: ProblemList) -> np.ndarray | None:
+    """The optional ``score`` column (official DIP scores, > 0), or None when absent."""
+    if "score" not in table.columns:
+        return None
+    values, bad = table.numbers("score")
+    table.report(problems, "score", bad, lambda r: f"not a number ({table.shown('score', r)})")
+    table.report(problems, "score", ~bad & ~(values > 0), lambda r: f"must be > 0, got {values[r]:g}")
+    return values
 
 
 def _require_share_columns(table: Table, age_bands: tuple[str, ...], problems: ProblemList) -> None:

@@ -145,7 +145,7 @@ def compile_scenario(s: Scenario, casemix: CaseMix | None = None,
         chronic_limit=_f64([b.chronic.annual_limit for b in benefits]),
         in_cap=_f64([b.inpatient.annual_cap for b in benefits]),
         method=booking_table(s.payment),
-        group_table=group_table(casemix),
+        group_table=group_table(casemix, s),
         tier_table=tier_table(s),
         params=scalar_params(s),
     )
@@ -169,9 +169,11 @@ def _rates(table) -> np.ndarray:
     return out
 
 
-def group_table(casemix: CaseMix) -> np.ndarray:
-    """float64[G, G_COLUMNS]: one row per case group (layout.G_*)."""
+def group_table(casemix: CaseMix, s: Scenario | None = None) -> np.ndarray:
+    """float64[G, G_COLUMNS]: one row per case group (layout.G_*); with the scenario, each points
+    method's base points per group (:func:`base_points`)."""
     from simulator.kernels import layout as L
+    from simulator.payment.registry import points_methods
 
     groups = np.zeros((len(casemix.base_cost), L.G_COLUMNS))
     groups[:, L.G_COST] = casemix.base_cost
@@ -181,12 +183,40 @@ def group_table(casemix: CaseMix) -> np.ndarray:
     groups[:, L.G_POST_ACUTE] = casemix.post_acute
     groups[:, L.G_LONG_STAY] = casemix.long_stay
     groups[:, L.G_BASE] = casemix.base_group
+    if s is not None:
+        for m, method in enumerate(points_methods()):
+            groups[:, L.G_POINTS + m] = base_points(method.code, casemix, s)
     return groups
+
+
+#: the rule row's scale of a points method whose group column holds unscaled values (DRG: weights)
+POINTS_SCALE = {"drg": 100.0}
+
+
+def base_points(code: str, casemix: CaseMix, s: Scenario) -> np.ndarray:
+    """Base points per group of a points method, before the tier coefficient and divided by its
+    :data:`POINTS_SCALE` (docs/payments.md, "Points and scores"): DRG the relative weight (× 100
+    points); DIP the ``score`` column when the case mix
+    has one, else group mean cost ÷ mean cost of all cases × ``score_scale`` (all cases: the
+    groups weighted by the county's expected admissions, age shares × admission rates)."""
+    from simulator.payment.registry import method_params
+
+    if code == "drg":
+        return _f64(casemix.weight)
+    if casemix.score is not None:
+        return _f64(casemix.score)
+    pop, rate = s.population, _f64(s.demand.inpatient.rate_by_age)
+    admissions = _f64(pop.age_shares) * rate                   # [age]
+    weights = casemix.age_share @ admissions                    # [G] expected admissions
+    mean_all = float(weights @ casemix.base_cost / weights.sum())
+    return _f64(casemix.base_cost) / mean_all * method_params(s.payment, code).score_scale
 
 
 def tier_table(s: Scenario) -> np.ndarray:
     """float64[6, T_COLUMNS]: one row per tier (layout.T_*)."""
     from simulator.kernels import layout as L
+
+    from simulator.payment.registry import method_params, points_methods
 
     t, pay = s.tiers, s.payment
     tiers = np.zeros((N_TIERS, L.T_COLUMNS))
@@ -194,14 +224,18 @@ def tier_table(s: Scenario) -> np.ndarray:
     tiers[:, L.T_BED_DAYS] = _f64(t.beds) * t.bed_days_per_bed
     tiers[:, L.T_COST_IN] = t.cost_multiplier_inpatient
     tiers[:, L.T_LOS] = t.los_multiplier
-    tiers[:, L.T_DRG_COEF] = pay.drg.tier_coefficient
     tiers[:, L.T_PER_DIEM] = pay.per_diem.rate
+    for m, method in enumerate(points_methods()):
+        tiers[:, L.T_COEF + m] = method_params(pay, method.code).tier_coefficient
     return tiers
 
 
 def scalar_params(s: Scenario) -> np.ndarray:
     """float64[P_COLUMNS]: the scalars of the per-person kernels (layout.P_*)."""
     from simulator.kernels import layout as L
+
+    from simulator.payment.cases import rule_row
+    from simulator.payment.registry import method_params, points_methods
 
     ref, pay = s.referral, s.payment
     par = np.zeros(L.P_COLUMNS)
@@ -214,9 +248,9 @@ def scalar_params(s: Scenario) -> np.ndarray:
     par[L.P_CONTINUATION] = ref.deductible_continuation
     par[L.P_REFERRING_SHARE] = ref.referring_cost_share
     par[L.P_RECOVERY_SHARE] = ref.recovery_los_share
-    par[L.P_DRG_HIGH] = pay.drg.high_ratio
-    par[L.P_DRG_LOW] = pay.drg.low_ratio
-    par[L.P_BASE_UNIFORM] = pay.drg.base_groups_uniform
+    for m, method in enumerate(points_methods()):
+        at = L.P_RULES + m * L.R_COLUMNS
+        par[at:at + L.R_COLUMNS] = rule_row(method_params(pay, method.code), POINTS_SCALE.get(method.code, 1.0))
     par[L.P_TAPER_AFTER] = pay.per_diem.taper_after
     par[L.P_TAPER_FACTOR] = pay.per_diem.taper_factor
     par[L.P_CAPITATION] = pay.capitation.per_signed_chronic_patient

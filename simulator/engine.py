@@ -37,7 +37,11 @@ from simulator.kernels.world import (
     choice_table_arrays, choice_table_rows, empty_outputs, microdata_buffers, simulate_year,
 )
 from simulator.outputs import FLOW_QUANTITIES
-from simulator.payment.valuation import pay_year
+from simulator.constants import TIER_NAMES
+from simulator.payment.points import PointsHistory
+from simulator.payment.registry import method_params
+from simulator.payment.review import SpecialReview
+from simulator.payment.valuation import pay_year, provider_margin
 from simulator.population import Population
 from simulator.prepare import PreparedModel, prepare
 from simulator.scenario.schema import Scenario
@@ -81,7 +85,7 @@ class _WorldState:
     effort: np.ndarray         # [world] relative in-county unit-cost reduction
     budget: np.ndarray         # [world] last budget
     spending: np.ndarray       # [world] last fund spending charged to the community
-    pools: dict[str, np.ndarray]  # points method -> [world] last pool
+    points: dict[str, PointsHistory]  # points method -> its point values, pool and base share
     total_cost: np.ndarray     # [world] last total cost
     outside_share: np.ndarray  # [world] base-year out-of-county share of fund spending
 
@@ -211,6 +215,7 @@ class _KernelYear:
                  progress: Callable[[int], None] | None, factors: WorldFactors) -> None:
         self.model, self.arrays, self.seed, self.worlds, self.step = model, arrays, seed, worlds, step
         self.progress, self.factors = progress, factors
+        self.review = SpecialReview(model)
         self.fraction = model.scenario.output.microdata_fraction
         self.frames: list = []
         self.dropped = 0
@@ -224,14 +229,17 @@ class _KernelYear:
         flows, referrals = empty_outputs(n_w)
         tables = _ChoiceTables(self.arrays)
         fraction = self.fraction if y > 0 else 0.0
+        budget_pv = self.review.budget_values(state.points, n_w, y)
         for lo in range(0, n_w, self.step):
             hi = min(lo + self.step, n_w)
             micro, micro_n = microdata_buffers(hi - lo, pop.size, fraction)
+            review, review_n = self.review.buffers(hi - lo, pop.size)
             out_t, chronic_t, in_t, table_of = tables.get(cost_factor[lo:hi], state.quality[lo:hi],
                                                           state.asc_shift[lo:hi])
             simulate_year(self.arrays, *person, self.seed, y, w0 + lo, demand[lo:hi], cost_factor[lo:hi],
                           out_t, chronic_t, in_t, table_of, flows[lo:hi], referrals[lo:hi],
-                          fraction, micro, micro_n)
+                          fraction, micro, micro_n, budget_pv[lo:hi], review, review_n)
+            self.review.apply(flows[lo:hi], review, review_n)
             if fraction > 0:
                 self._sample(micro, micro_n, range(w0 + lo, w0 + hi), y, pop)
             if self.progress is not None:
@@ -313,7 +321,7 @@ def _initial_state(s: Scenario, n_w: int) -> _WorldState:
     zeros = np.zeros(n_w)
     return _WorldState(quality=np.tile(np.asarray(s.tiers.quality, dtype=float), (n_w, 1)),
                        asc_shift=np.zeros((n_w, N_TIERS)), effort=zeros.copy(), budget=zeros.copy(),
-                       spending=zeros.copy(), pools={}, total_cost=zeros.copy(),
+                       spending=zeros.copy(), points={}, total_cost=zeros.copy(),
                        outside_share=zeros.copy())
 
 
@@ -323,16 +331,21 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
     from simulator.settlement import assessment_score, settle, year_budget
 
     s, rules = model.scenario, model.rules
-    payments = pay_year(s.payment, model.cells, flows, state.pools, y)
+    b = s.budget
+    counts = pop.counts_by_scheme()
+    enrolled = {"resident": counts[0], "employee": counts[1]}
+    budget = None  # a simulated year's budget does not depend on its spending: set it first (the pool)
+    if y > 0:
+        budget = year_budget(b, enrolled, np.zeros(flows.shape[0]), state.budget, state.spending,
+                             state.outside_share, y)
+    payments = pay_year(s.payment, model.cells, flows, state.points, y, budget)
     care = care_indicators(flows, payments.paid)
     fund_all, fund_outside = care.pop("fund_all"), care.pop("fund_outside")
-    b = s.budget
     spending = fund_all if b.outside_charged else fund_all - fund_outside
-    counts = pop.counts_by_scheme()
     if y == 0:
         state.outside_share = ratio(fund_outside, fund_all, fill=0.0)
-    budget = year_budget(b, {"resident": counts[0], "employee": counts[1]}, spending, state.budget,
-                         state.spending, state.outside_share, y)
+        budget = year_budget(b, enrolled, spending, state.budget, state.spending, state.outside_share, y)
+    _remember_points(s, state, payments, spending, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(len(spending))
     values = dict(care, enrolled=np.full(len(spending), float(pop.size)), fund_spending=spending,
@@ -340,7 +353,11 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
                   cost_growth_rate=growth)
     for code, year in payments.points.items():
         values.update({f"{code}_point_value": year.point_value, f"{code}_pool": year.pool,
-                       f"{code}_fund_payment": year.fund_payment})
+                       f"{code}_fund_payment": year.fund_payment, f"{code}_budget_point_value": year.budget_value,
+                       f"{code}_pool_deficit": year.deficit})
+    values["points_pool_deficit"] = sum(year.deficit for year in payments.points.values())
+    margin = provider_margin(flows, payments.paid)
+    values.update({f"provider_margin_{name}": margin[:, t] for t, name in enumerate(TIER_NAMES)})
     values.update(fund_outside=fund_outside, reasonable_overspend=np.zeros(len(spending)))
     score = assessment_score(values, list(model.indicators), rules.assessment.full_score) if model.indicators \
         else np.full(len(spending), float(rules.assessment.full_score))
@@ -360,6 +377,19 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
     return values
 
 
+def _remember_points(s: Scenario, state: _WorldState, payments, spending: np.ndarray, y: int) -> None:
+    """Carry each points method's settlement point value and pool into its history (in the base
+    year, start it, with the method's share of fund spending: the budget-basis pool's share)."""
+    for code, year in payments.points.items():
+        if y == 0:
+            history = PointsHistory.start(method_params(s.payment, code), len(spending))
+            history.share = ratio(year.fund_payment, spending, fill=0.0)
+            state.points[code] = history
+        history = state.points[code]
+        history.values.append(year.point_value)
+        history.pool = year.pool
+
+
 def _exogenous_overspend(s: Scenario, payments, spending: np.ndarray, fund_all: np.ndarray,
                          shock: np.ndarray, uplift) -> np.ndarray:
     """Reasonable overspend Rz of a shock year: the shock's share of the demand-elastic spending
@@ -369,7 +399,7 @@ def _exogenous_overspend(s: Scenario, payments, spending: np.ndarray, fund_all: 
     """
     elastic = spending
     floating = [year.fund_payment for code, year in payments.points.items()
-                if getattr(s.payment, code).mode == "floating"]
+                if method_params(s.payment, code).mode == "floating"]
     if floating:
         charged = ratio(spending, fund_all, fill=0.0)
         elastic = np.maximum(spending - sum(floating) * charged, 0.0)
@@ -384,7 +414,6 @@ def _advance(s: Scenario, state: _WorldState, rules, values: dict[str, np.ndarra
     dyn = s.dynamics
     budget, spending = values["budget"], values["fund_spending"]
     state.budget, state.spending = budget, spending
-    state.pools = {code: year.pool for code, year in payments.points.items()}
     state.total_cost = values["total_cost"]
     if y == 0:
         return

@@ -64,7 +64,10 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("cost_per_weighted_case", "每权重病例费用", "Fund cost per weighted admission", "yuan",
               "fund spending on admissions / Σ DRG weights of admissions"),
     Indicator("drg_point_value", "DRG点值", "DRG point value", "yuan per point",
-              "fixed, or floating: (pool − outlier payments + OOP of other DRG cases) / their points"),
+              "settlement point value: fixed, or floating (pool − outlier payments + patient share of the "
+              "points cases) / their points, within the band (docs/payments.md)"),
+    Indicator("dip_point_value", "DIP分值点值", "DIP point value", "yuan per point",
+              "settlement point value of DIP scores, as for DRG (docs/payments.md)"),
 )
 
 BY_KEY: dict[str, Indicator] = {ind.key: ind for ind in INDICATORS}

@@ -65,14 +65,29 @@ REFERRAL_COLUMNS: tuple[Column, ...] = (
 
 
 def _points_columns() -> tuple[Column, ...]:
-    """Pool and fund payment of each points method (its point value is an indicator)."""
+    """Pool, fund payment, budget point value and pool deficit of each points method (its
+    settlement point value is an indicator), then their deficits' total."""
     out = []
     for method in REGISTRY.of_valuation("points"):
         out += [Column(f"{method.code}_pool", "float64", "yuan", f"{method.zh}基金池",
                        f"{method.en} fund pool", "pre"),
                 Column(f"{method.code}_fund_payment", "float64", "yuan", f"{method.zh}基金支付",
-                       f"{method.en} fund payment", "pre")]
+                       f"{method.en} fund payment", "pre"),
+                Column(f"{method.code}_budget_point_value", "float64", "yuan per point", f"{method.zh}预算点值",
+                       f"{method.en} budget point value", "pre"),
+                Column(f"{method.code}_pool_deficit", "float64", "yuan", f"{method.zh}基金池缺口(基金兜底)",
+                       f"{method.en} pool deficit paid by the fund", "pre")]
+    out.append(Column("points_pool_deficit", "float64", "yuan", "点数法基金池缺口合计",
+                      "Points pools' deficit paid by the fund", "pre"))
     return tuple(out)
+
+
+def _margin_columns() -> tuple[Column, ...]:
+    """Provider margin per tier: fund payment + patient OOP − cost (yuan)."""
+    from simulator.constants import TIER_LABELS_ZH, TIER_NAMES
+
+    return tuple(Column(f"provider_margin_{name}", "float64", "yuan", f"{zh}结余(支付−成本)",
+                        f"Provider margin: {name}", "pre") for name, zh in zip(TIER_NAMES, TIER_LABELS_ZH))
 
 
 def extra_world_columns() -> tuple[Column, ...]:
@@ -80,6 +95,7 @@ def extra_world_columns() -> tuple[Column, ...]:
     return (
         Column("score_factor", "float64", "share", "考核系数", "Assessment factor g(q)", "post"),
         *_points_columns(),
+        *_margin_columns(),
         Column("fund_outside", "float64", "yuan", "县外基金支出", "Fund payment out of county", "pre"),
         Column("reasonable_overspend", "float64", "yuan", "合理超支", "Reasonable overspend (Rz)", "pre"),
     )

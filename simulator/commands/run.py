@@ -48,7 +48,12 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
     from simulator.stopping import parse_targets
 
     targets = parse_targets(target_se) if target_se else None
+    from simulator.payment.registry import payment_notices
+
     s = load_scenario(scenario, overrides)
+    if not quiet:
+        for line in payment_notices(s.payment):
+            click.echo(line, err=True)
     target = Path(out_dir) if out_dir else Path("results") / s.name
     if target.exists() and not target.is_dir():
         raise InputError(Problem("--out", f"{target} exists and is not a folder"))

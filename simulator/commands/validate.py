@@ -44,7 +44,9 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
     from simulator.uncertainty.table import describe
 
     rules, _ = resolve_settlement(s)
-    for line in settlement_lines(s, rules) + describe(s):
+    from simulator.payment.registry import payment_notices
+
+    for line in settlement_lines(s, rules) + describe(s) + payment_notices(s.payment):
         click.echo(line)
 
 

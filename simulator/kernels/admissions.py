@@ -35,18 +35,20 @@ from __future__ import annotations
 import math
 
 from simulator.constants import (
-    COUNTY, INPATIENT, LONG_STAY, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER, Q_COST, Q_DAYS, Q_DIRECT,
+    COUNTY, INPATIENT, LONG_STAY, N_SERVICES, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER, Q_COST, Q_DAYS, Q_DIRECT,
     Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER, Q_WEIGHT, TOWNSHIP,
 )
 from simulator.kernels import rng
 from simulator.kernels.jit import jit
 from simulator.kernels.layout import (
-    BOOK_AFTER_YEAR, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POST_ACUTE,
-    G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE, P_BASE_UNIFORM, P_CONTINUATION, P_COST_CV,
-    P_DOWN_SHARE, P_DRG_HIGH, P_DRG_LOW, P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE,
-    P_RESERVED_SHARE, P_TAPER_AFTER, P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, T_BED_DAYS, T_CAPABILITY,
-    T_COST_IN, T_DRG_COEF, T_LOS, T_PER_DIEM,
+    BOOK_AFTER_YEAR, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POINTS,
+    G_POST_ACUTE, G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE, P_CONTINUATION, P_COST_CV, P_DOWN_SHARE,
+    P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE, P_RESERVED_SHARE, P_RULES, P_TAPER_AFTER,
+    P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, R_BASE_UNIFORM, R_COLUMNS, T_BED_DAYS, T_CAPABILITY, T_COEF,
+    T_COST_IN, T_LOS, T_PER_DIEM, V_COST, V_FUND, V_METHOD, V_OOP, V_POINTS, V_SCHEME, V_SERVICE,
+    V_TIER, V_YUAN,
 )
+from simulator.payment.cases import REVIEW, book_case
 from simulator.kernels.visits import record_micro
 
 @jit
@@ -102,32 +104,50 @@ def _record(flows, tier, service, scheme, cost, fund, days):
 
 
 @jit
-def _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, drg_case):
+def _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, drg_case,
+         budget_pv, review, review_n):
     """Book one admission's fund payment under the booking rule of the tier's method for ``service``.
 
-    ``drg_case``: whether a points method may price the stay (a recovery stay it may not).
+    ``drg_case``: whether a points method may price the stay (a recovery stay it may not). A
+    points case is booked by :func:`simulator.payment.cases.book_case` at the world's budget
+    point value ``budget_pv[m]``; a special-review candidate is also written to ``review``
+    (``review_n`` counts them, past the capacity too).
     """
     how = method[service, tier]
     oop = cost - fund
     if how == BOOK_AFTER_YEAR:
         return  # valued from the year's flows by the method itself (simulator.payment.registry)
     if how == BOOK_POINTS and drg_case:
+        m = method[N_SERVICES + service, tier]
+        at = P_RULES + m * R_COLUMNS
+        coef = tiers[tier, T_COEF + m]
+        if par[at + R_BASE_UNIFORM] > 0.0 and grp[group, G_BASE] > 0.0 and tier <= COUNTY:
+            coef = 1.0  # 基础病组: one payment standard at every in-county level
         mean = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
-        if cost > par[P_DRG_HIGH] * mean or cost < par[P_DRG_LOW] * mean:
-            flows[tier, service, scheme, Q_POINTS_OUTLIER] += fund  # outlier: fund share of cost
-        else:
-            coef = tiers[tier, T_DRG_COEF]
-            if par[P_BASE_UNIFORM] > 0.0 and grp[group, G_BASE] > 0.0 and tier <= COUNTY:
-                coef = 1.0  # 基础病组: one payment standard at every in-county level
-            # CHS-DRG points: relative weight × 100 (基准点数) × tier coefficient
-            flows[tier, service, scheme, Q_POINTS] += grp[group, G_WEIGHT] * coef * 100.0
-            flows[tier, service, scheme, Q_POINTS_OOP] += oop
+        points, points_oop, yuan, klass = book_case(par, at, grp[group, G_POINTS + m], coef, cost, fund,
+                                                    mean, budget_pv[m])
+        flows[tier, service, scheme, Q_POINTS] += points
+        flows[tier, service, scheme, Q_POINTS_OOP] += points_oop
+        flows[tier, service, scheme, Q_POINTS_OUTLIER] += yuan
+        if klass == REVIEW:
+            _candidate(review, review_n, cost, points, points_oop, yuan, fund, tier, service, scheme, m)
     elif how == BOOK_PER_DIEM:
         full = min(days, par[P_TAPER_AFTER])
         gross = tiers[tier, T_PER_DIEM] * (full + par[P_TAPER_FACTOR] * (days - full))
         flows[tier, service, scheme, Q_DIRECT] += max(0.0, gross - oop)
     else:
         flows[tier, service, scheme, Q_DIRECT] += fund
+
+
+@jit
+def _candidate(review, review_n, cost, points, points_oop, yuan, fund, tier, service, scheme, m):
+    """Write one special-review candidate's booking (layout.V_*) if the buffer has room."""
+    k = review_n[0]
+    if k < review.shape[0]:
+        row = review[k]
+        row[V_COST], row[V_POINTS], row[V_OOP], row[V_YUAN], row[V_FUND] = cost, points, points_oop, yuan, fund
+        row[V_TIER], row[V_SERVICE], row[V_SCHEME], row[V_METHOD] = tier, service, scheme, m
+    review_n[0] = k + 1
 
 
 @jit
@@ -139,10 +159,12 @@ def _fund(in_scope, fund_share, scheme, tier, cost, deductible, cap_left):
 @jit
 def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible, method,
               in_cdf, row, scheme, age, signed, cost_factor, used, cap_left, flows, referrals,
-              person, micro, counter, elapsed):
+              person, micro, counter, elapsed, budget_pv, review, review_n):
     """Simulate one admission episode (first contact by ``in_cdf[row + severity - 1]``); return the fund cap
     left for the person-year (yuan). ``person`` >= 0 records its stays in ``micro``; ``elapsed``
-    is the share of the world-year's persons already simulated (for the bed reserve).
+    is the share of the world-year's persons already simulated (for the bed reserve);
+    ``budget_pv``, ``review``, ``review_n``: the world's budget point values and special-review
+    buffer (:func:`_pay`).
 
     The episode in order of its draws: case group and first contact, the admitting tier (a
     referral up, a diversion for lack of beds), the referring stay of a referral, the choice of
@@ -163,11 +185,12 @@ def admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductibl
     if referred and par[P_CONTINUATION] > 0.0:
         ded = max(0.0, ded - ded_paid_first)
     cap_left = acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group, tier, days,
-                          recovery, ded, cost_factor, used, cap_left, flows, person, micro, counter)
+                          recovery, ded, cost_factor, used, cap_left, flows, person, micro, counter,
+                          budget_pv, review, review_n)
     if recovery > 0.0:
         cap_left = recovery_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, method, scheme,
                                  group, tier, recovery, cost_factor, used, cap_left, flows, referrals,
-                                 person, micro, counter)
+                                 person, micro, counter, budget_pv, review, review_n)
     return cap_left
 
 
@@ -241,7 +264,7 @@ def recovery_days(st, grp, tiers, par, used, group, tier, days, elapsed):
 
 @jit
 def acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group, tier, days, recovery,
-               ded, cost_factor, used, cap_left, flows, person, micro, counter):
+               ded, cost_factor, used, cap_left, flows, person, micro, counter, budget_pv, review, review_n):
     """The stay at the admitting tier (``days`` less the ``recovery`` days moved down); returns
     the fund cap left (yuan). ``ded``: the deductible the patient still owes for it.
 
@@ -262,7 +285,8 @@ def acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group,
     cap_left -= fund
     _record(flows, tier, service, scheme, cost, fund, days)
     flows[tier, service, scheme, Q_WEIGHT] += grp[group, G_WEIGHT]
-    _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, True)
+    _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fund, days, cost_factor, True,
+         budget_pv, review, review_n)
     used[tier] += days
     if person >= 0:
         record_micro(micro, counter, person, tier, service, group, 1.0, days, cost,
@@ -272,7 +296,8 @@ def acute_stay(st, grp, tiers, par, in_scope, fund_share, method, scheme, group,
 
 @jit
 def recovery_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, method, scheme, group, tier,
-                  recovery, cost_factor, used, cap_left, flows, referrals, person, micro, counter):
+                  recovery, cost_factor, used, cap_left, flows, referrals, person, micro, counter,
+                  budget_pv, review, review_n):
     """The recovery stay at the township after an acute stay at ``tier`` (a new admission, service
     ``long_stay``, at township per-day cost); returns the fund cap left (yuan).
 
@@ -289,7 +314,7 @@ def recovery_stay(st, grp, tiers, par, in_scope, fund_share, in_deductible, meth
     cap_left -= r_fund
     _record(flows, TOWNSHIP, LONG_STAY, scheme, r_cost, r_fund, recovery)
     _pay(grp, tiers, par, method, flows, TOWNSHIP, LONG_STAY, scheme, group, r_cost, r_fund, recovery,
-         cost_factor, False)
+         cost_factor, False, budget_pv, review, review_n)
     used[TOWNSHIP] += recovery
     referrals[tier, TOWNSHIP] += 1.0
     if person >= 0:

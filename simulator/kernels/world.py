@@ -28,7 +28,7 @@ SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visi
 @jit(parallel=True)
 def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_offset,
                   demand_factor, cost_factor, out_tables, chronic_tables, in_tables, table_of,
-                  flows, referrals, micro_fraction, micro, micro_n):
+                  flows, referrals, micro_fraction, micro, micro_n, budget_pv, review, review_n):
     """Simulate one year of every person in each of ``flows.shape[0]`` worlds.
 
     Parameters
@@ -49,6 +49,9 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         the choice is a hash of (seed, world, year, person), so recording never changes results
     micro : float64[world, capacity, M_COLUMNS] microdata buffer (capacity may be 0)
     micro_n : int64[world, 1] zeroed; rows recorded per world (may exceed capacity: overflow)
+    budget_pv : float64[world, MAX_POINTS_METHODS] budget point value of each points method
+    review, review_n : special-review candidates float64[world, capacity, V_COLUMNS] and their
+        zeroed int64[world, 1] counts (capacity may be 0)
     """
     n_worlds = flows.shape[0]
     n_people = age.shape[0]
@@ -74,6 +77,7 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
         capitation = par[P_CAPITATION]
         flows_w, referrals_w, cost_w = flows[w], referrals[w], cost_factor[w, INPATIENT]
         micro_w, counter = micro[w], micro_n[w]
+        budget_w, review_w, review_nw = budget_pv[w], review[w], review_n[w]
         world_id = world_offset + w
         # a random starting person, so no one is always first in the queue for beds
         start = int(rng.uniform(st) * n_people) if n_people > 0 else 0
@@ -105,7 +109,8 @@ def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_of
             for _ in range(n):
                 cap_left = admission(st, grp, tiers, par, group_cdf, in_scope, fund_share, in_deductible,
                                      method, in_rows, (cell * n_age + a) * SEVERITIES, sc, a, sg, cost_w, used,
-                                     cap_left, flows_w, referrals_w, person, micro_w, counter, k / n_people)
+                                     cap_left, flows_w, referrals_w, person, micro_w, counter, k / n_people,
+                                     budget_w, review_w, review_nw)
 
 
 @jit

@@ -31,7 +31,7 @@ from simulator.constants import N_TIERS, SERVICE_NAMES
 from simulator.kernels.layout import (
     BOOK_AFTER_YEAR, BOOK_CAPITATION, BOOK_FUND_SHARE, BOOK_PER_DIEM, BOOK_POINTS,
 )
-from simulator.payment.params import CapitationParams, DrgParams, PerDiemParams, outlier_problems
+from simulator.payment.params import CapitationParams, DipParams, DrgParams, PerDiemParams, outlier_problems
 
 Valuation = Literal["direct", "points", "after_year"]
 
@@ -91,8 +91,12 @@ BUILTIN: tuple[Method, ...] = (
     Method("ffs", "按项目", "Fee for service", tuple(SERVICE_NAMES), BOOK_FUND_SHARE, "direct",
            "fund share of the itemised bill under the benefit rules"),
     Method("drg", "DRG", "DRG", ("inpatient", "long_stay"), BOOK_POINTS, "points",
-           "100 × weight × tier coefficient points × point value − patient OOP; outliers at the "
-           "fund share of cost", params=DrgParams, params_required=True, check=outlier_problems),
+           "100 × weight × tier coefficient points × point value − patient OOP; outliers by "
+           "high_outlier_pay / low_outlier_pay (docs/payments.md)", params=DrgParams, params_required=True,
+           check=outlier_problems),
+    Method("dip", "DIP按病种分值", "DIP (disease-based scores)", ("inpatient", "long_stay"), BOOK_POINTS,
+           "points", "group score × tier coefficient × point value − patient OOP; outliers by adjusted "
+           "scores, 特例单议 by quota (docs/payments.md)", params=DipParams, check=outlier_problems),
     Method("per_diem", "按床日", "Per diem", ("inpatient", "long_stay"), BOOK_PER_DIEM, "direct",
            "days × rate (taper_factor × rate after taper_after days) − patient OOP, at least 0",
            params=PerDiemParams, params_required=True),
@@ -163,6 +167,40 @@ def method_cells(payment: Any) -> dict[str, np.ndarray]:
 
 
 def booking_table(payment: Any) -> np.ndarray:
-    """The kernels' int64[service, tier] table of booking rules for a scenario's ``[payment]``."""
-    return np.asarray([[REGISTRY.get(code).booking for code in getattr(payment, service)]
-                       for service in SERVICE_NAMES], dtype=np.int64)
+    """The kernels' int64[2 × services, tier] method table of a scenario's ``[payment]``: rows
+    [service, tier] hold the booking rule, rows [N_SERVICES + service, tier] the index of the
+    points method in :func:`points_methods` (−1 where none books it)."""
+    points = [m.code for m in points_methods()]
+    booking = [[REGISTRY.get(code).booking for code in getattr(payment, service)] for service in SERVICE_NAMES]
+    which = [[points.index(code) if code in points else -1 for code in getattr(payment, service)]
+             for service in SERVICE_NAMES]
+    return np.asarray(booking + which, dtype=np.int64)
+
+
+def points_methods() -> tuple[Method, ...]:
+    """The points methods, in registry order: method m's columns in the kernels' tables."""
+    from simulator.kernels.layout import MAX_POINTS_METHODS
+
+    methods = REGISTRY.of_valuation("points")
+    if len(methods) > MAX_POINTS_METHODS:
+        raise ValueError(f"at most {MAX_POINTS_METHODS} points methods (kernels.layout), got {len(methods)}")
+    return methods
+
+
+def method_params(payment: Any, code: str) -> Any:
+    """A method's ``[payment.<code>]`` table, or its defaults when the scenario leaves it out."""
+    value = getattr(payment, code, None)
+    method = REGISTRY.get(code)
+    return value if value is not None or method.params is None else method.params()
+
+
+def payment_notices(payment: Any) -> list[str]:
+    """Things a valid ``[payment]`` table sets that have no effect (printed by validate and run)."""
+    out = []
+    for method in points_methods():
+        params = getattr(payment, method.code, None)
+        if params is not None and params.pool_basis != "history" and params.pool_growth != 0.0:
+            out.append(f"notice: payment.{method.code}.pool_growth = {params.pool_growth:g} applies only to "
+                       f"pool_basis = \"history\"; with pool_basis = \"{params.pool_basis}\" the pool follows "
+                       "the budget, so it is ignored")
+    return out

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from simulator.constants import Q_COST, Q_DIRECT, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER
-from simulator.payment.points import PointsYear, points_year
-from simulator.payment.registry import REGISTRY
+from simulator.payment.points import PointsHistory, PointsYear, points_year
+from simulator.payment.registry import REGISTRY, method_params, points_methods
 from simulator.sums import cell_sum
 
 
@@ -30,21 +30,23 @@ class YearPayments:
 
 
 def pay_year(payment: Any, cells: dict[str, np.ndarray], flows: np.ndarray,
-             last_pools: dict[str, np.ndarray], year: int) -> YearPayments:
+             histories: dict[str, PointsHistory], year: int, budget: np.ndarray | None = None) -> YearPayments:
     """Value a year's ``flows`` under the scenario's ``[payment]`` table.
 
     ``cells``: method code -> bool[tier, service] (:func:`~simulator.payment.registry.method_cells`);
-    ``last_pools``: last year's pool of each points method (empty in the base year). Every
-    points method of the registry is valued, used or not, so its point value is reported.
+    ``histories``: each points method's :class:`~simulator.payment.points.PointsHistory` (empty
+    in the base year); ``budget``: the year's budget per world (the pool of ``pool_basis =
+    "budget"``). Every points method of the registry is valued, used or not, so its point value
+    is reported.
     """
     n_tiers, n_services = flows.shape[1:3]
     none = np.zeros((n_tiers, n_services), dtype=bool)
     point_value = np.zeros(flows.shape[:3])  # [world, tier, service]: each cell's method's value
     years: dict[str, PointsYear] = {}
-    for method in REGISTRY.of_valuation("points"):
+    for method in points_methods():
         own = cells.get(method.code, none)
-        years[method.code] = points_year(getattr(payment, method.code), flows, own,
-                                         last_pools.get(method.code), year)
+        years[method.code] = points_year(method_params(payment, method.code), flows, own,
+                                         histories.get(method.code), year, budget)
         point_value += own[None] * np.nan_to_num(years[method.code].point_value, nan=0.0)[:, None, None]
     paid = cell_payments(flows, point_value)
     for method in REGISTRY.of_valuation("after_year"):
@@ -57,10 +59,12 @@ def cell_payments(flows: np.ndarray, point_value: np.ndarray) -> np.ndarray:
     """Fund payment per [world, tier, service, scheme] of direct and points bookings, yuan.
 
     ``point_value``: float64[world, tier, service], the point value of each cell's method (0
-    where none, or where a world has no points to price: those cells pay only outliers).
+    where none). The points part of a cell is never below 0 (the last term is exactly 0 unless
+    the patient share exceeds points × value).
     """
-    return (flows[..., Q_DIRECT] + flows[..., Q_POINTS_OUTLIER]
-            + flows[..., Q_POINTS] * point_value[..., None] - flows[..., Q_POINTS_OOP])
+    priced = flows[..., Q_POINTS] * point_value[..., None]
+    return (flows[..., Q_DIRECT] + flows[..., Q_POINTS_OUTLIER] + priced - flows[..., Q_POINTS_OOP]
+            + np.maximum(flows[..., Q_POINTS_OOP] - priced, 0.0))  # a cell is never paid below 0
 
 
 def provider_margin(flows: np.ndarray, paid: np.ndarray) -> np.ndarray:

@@ -95,10 +95,15 @@ def test_ratchet_lowers_budgets_after_surplus_years() -> None:
 
 
 def test_higher_financing_raises_balance() -> None:
-    base = run()
-    rich = run("budget.per_capita_financing={resident=1200.0, employee=2000.0}")
+    rich_sets = "budget.per_capita_financing={resident=1200.0, employee=2000.0}"
+    base, rich = run(), run(rich_sets)
     assert mean(rich, "balance") > mean(base, "balance")
-    np.testing.assert_allclose(rich.worlds["fund_spending"], base.worlds["fund_spending"])
+    # the DRG pool is part of the budget: a richer budget raises the point value (within its
+    # band) and so the fund's DRG payments; with the old pool rule spending does not move
+    assert mean(rich, "drg_point_value") > mean(base, "drg_point_value")
+    assert mean(rich, "fund_spending") > mean(base, "fund_spending")
+    old_base, old_rich = run("payment.drg.pool_basis=history"), run("payment.drg.pool_basis=history", rich_sets)
+    np.testing.assert_allclose(old_rich.worlds["fund_spending"], old_base.worlds["fund_spending"])
 
 
 def test_severity_aware_first_contact_cuts_referring_stays() -> None:

@@ -22,6 +22,20 @@ REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
 #: the county drawn from the run's seed, as before ``population.seed`` (issue 14): the kernels
 #: and engine changed for per-world factors, and these hashes prove they did so bit for bit
 SMALL = ["population.size=3000", "scenario.years=3", "population.seed=20261202", "uncertainty.enabled=false"]
+#: a county where no DRG case's patient share exceeds its payment standard (no deductible, 90%
+#: fund share), so the case guard of issue 15 changes nothing: with the old pool rule its worlds
+#: must be those of the code before issue 15 (goldens taken at commit 969e642)
+NO_GUARD = ["payment.drg.pool_basis=history", "payment.drg.pool_growth=0.05",
+            "payment.drg.point_value_band=[0.0, inf]",
+            *(f"benefits.{scheme}.inpatient.{key}={value}" for scheme in ("resident", "employee")
+              for key, value in (("deductible", "[0,0,0,0,0,0]"), ("fund_share", "[0.9,0.9,0.9,0.9,0.9,0.9]"),
+                                 ("in_scope_share", "[1,1,1,1,1,1]")))]
+#: columns added after the old goldens were taken (issue 15): not hashed, so the goldens of the
+#: old rules prove that their numbers are reproduced to the byte
+ADDED = {"dip_point_value", "dip_pool", "dip_fund_payment", "dip_budget_point_value", "dip_pool_deficit",
+         "drg_budget_point_value", "drg_pool_deficit", "points_pool_deficit",
+         *(f"provider_margin_{t}" for t in ("village", "township", "subcenter", "county", "outside_agreement",
+                                             "outside_other"))}
 
 VARIANTS = {
     "reference": [],
@@ -35,16 +49,20 @@ VARIANTS = {
                   '{key="demand.outpatient.base_cost", distribution="lognormal", mean=5.4, sd=0.1, group="c"}, '
                   '{key="demand.chronic.base_cost", distribution="lognormal", mean=4.4, sd=0.1, group="c"}, '
                   '{key="dynamics.utilisation_trend", distribution="normal", mean=0.01, sd=0.01, truncate=[-0.05, 0.05]}]'],
+    "old-rules-floating": NO_GUARD,
+    "old-rules-fixed": [*NO_GUARD, "payment.drg.mode=fixed"],
     "history-ffs": ["budget.method=history", "budget.ratchet=true",
                     'payment.inpatient=["ffs","ffs","ffs","ffs","ffs","ffs"]',
                     "output.microdata_fraction=0.05"],
 }
 
 GOLDEN = {
-    "reference": "d7235038ac27effd8fcca8b11468df0ad92a9337db0d903eb16d53b616a07156",
-    "fixed-drg-dynamics": "1263cb3e0ed2f79f1746de11a5c762b260d600c3c310eef8cddf1a19dc4fec2f",
-    "uncertain": "e117af52765bf6bf0248fb38a42a7d8c8804f36a921025d3cb5fa176f48507e5",
-    "history-ffs": "d757b1fbb236aa8d878727e57a877a00ae7480d90174459502830438068c1213",
+    "old-rules-floating": "9d24e5e4e370e4d421a649f6564fa3258f32e18ac30a7ee11496a3327b9aadcb",
+    "old-rules-fixed": "4098e96ff64d7331a60dbb76b7e64137da11a4679df9497de4ba83d2f072b5f9",
+    "reference": "8e85fbabe54325cf592db4098eea0ccef4daed2d68b5e1779246c15196d3cb09",
+    "fixed-drg-dynamics": "c3b1ad6362119da143887c3ef821cd0519bb474cb0642643b0a003eda47583a0",
+    "uncertain": "6ad47d95dd7803d9ba8da8ac6a7adcd12127b9347afd58c5a371813a9b08eb59",
+    "history-ffs": "4f73d5c9811feae4b76b97f7b66e9faf4818266f46b5644baca784345ab8ae61",
 }
 
 
@@ -56,6 +74,8 @@ def run_hash(overrides: list[str]) -> str:
         if frame is None:
             continue
         for name in frame.columns:
+            if name in ADDED:
+                continue
             column = frame[name]
             if isinstance(column.dtype, pd.CategoricalDtype):
                 column = column.cat.codes

@@ -41,13 +41,35 @@ def test_settlement_identities_and_settle_agree(reference_run) -> None:
         np.testing.assert_allclose(w[key].to_numpy(), value, rtol=1e-12, atol=1e-6, err_msg=key)
 
 
-def test_floating_point_value_spends_the_pool_exactly(reference_run) -> None:
+def test_the_drg_pool_is_the_drg_part_of_the_budget_within_the_band(reference_run) -> None:
     w = reference_run.worlds
-    assert reference_run.scenario.payment.drg.mode == "floating"
+    drg = reference_run.scenario.payment.drg
+    assert drg.mode == "floating" and drg.pool_basis == "budget" and drg.point_value_band == [0.9, 1.1]
+    for _, world in w.groupby("world"):  # one share of the budget, the base year's, in every year
+        share = (world["drg_pool"] / world["budget"]).to_numpy()
+        np.testing.assert_allclose(share, share[0], rtol=1e-12)
+    ratio = w["drg_point_value"] / w["drg_budget_point_value"]
+    assert ratio.between(0.9 - 1e-12, 1.1 + 1e-12).all()
+    np.testing.assert_allclose(w["drg_pool_deficit"], np.maximum(w["drg_fund_payment"] - w["drg_pool"], 0.0),
+                               atol=1e-6)
+    inside = ratio.between(0.9 + 1e-9, 1.1 - 1e-9)  # the point value floated freely: the pool is spent
+    assert np.all(np.abs(w.loc[inside, "drg_fund_payment"] - w.loc[inside, "drg_pool"]) < 1.0)
+
+
+def test_a_pure_floating_point_value_spends_the_pool_exactly() -> None:
+    r = simulator.run(REFERENCE, overrides=SMALL + ["payment.drg.point_value_band=[0.0, inf]"],
+                      replications=3, seed=5)
+    w = r.worlds
     assert np.all(np.abs(w["drg_fund_payment"] - w["drg_pool"]) < 1.0)  # to the yuan
-    growth = reference_run.scenario.payment.drg.pool_growth
-    for _, world in w.sort_values("year").groupby("world"):
-        np.testing.assert_allclose(world["drg_pool"].to_numpy()[1:], world["drg_pool"].to_numpy()[:-1] * (1 + growth))
+    assert (w["drg_pool_deficit"] < 1.0).all()
+
+
+def test_the_history_pool_grows_by_pool_growth() -> None:
+    r = simulator.run(REFERENCE, overrides=SMALL + ["payment.drg.pool_basis=history", "payment.drg.pool_growth=0.05",
+                                                   "payment.drg.point_value_band=[0.0, inf]"],
+                      replications=3, seed=5)
+    for _, world in r.worlds.sort_values("year").groupby("world"):
+        np.testing.assert_allclose(world["drg_pool"].to_numpy()[1:], world["drg_pool"].to_numpy()[:-1] * 1.05)
 
 
 def test_fixed_point_value_is_constant():

@@ -9,7 +9,7 @@ from simulator.constants import (
     INPATIENT, N_QUANTITIES, N_SERVICES, N_TIERS, OUTPATIENT, Q_COST, Q_DIRECT, Q_OOP, Q_POINTS,
     Q_POINTS_OOP as Q_DRG_OOP, Q_POINTS_OUTLIER as Q_DRG_OUTLIER,
 )
-from simulator.payment.points import floating_point_value as _floating, payments_at, points_totals
+from simulator.payment.points import method_payment, points_totals, settlement_point_value
 from simulator.payment.valuation import cell_payments, provider_margin
 
 #: the cells DRG pays in these flows: inpatient care at every tier
@@ -22,11 +22,12 @@ def drg_totals(flows):
 
 
 def drg_payments_at(flows, pv):
-    return payments_at(flows, DRG_CELLS, pv)
+    return method_payment(flows, DRG_CELLS, pv)
 
 
-def floating_point_value(flows, pool):
-    return _floating(flows, DRG_CELLS, pool)
+def floating_point_value(flows, pool, budget_pv=62.0):
+    outlier, points, oop = drg_totals(flows)
+    return settlement_point_value(points, oop, outlier, pool, budget_pv)[0]
 
 
 def payments(flows, pv):
@@ -70,11 +71,11 @@ def test_fixed_point_value_pays_points_times_value_less_oop(flows) -> None:
     np.testing.assert_allclose(paid[:, 1, OUTPATIENT, 0], flows[:, 1, OUTPATIENT, 0, Q_DIRECT])
 
 
-def test_no_drg_points_gives_nan_point_value_and_only_outliers_paid() -> None:
+def test_no_drg_points_gives_the_budget_point_value_and_only_outliers_paid() -> None:
     f = np.zeros((1, 6, 4, 2, N_QUANTITIES))
     f[0, 3, INPATIENT, 0, Q_DRG_OUTLIER] = 1_000.0
-    pv = floating_point_value(f, np.array([5_000.0]))
-    assert np.isnan(pv[0])
+    pv = floating_point_value(f, np.array([5_000.0]), budget_pv=62.0)
+    assert pv[0] == 62.0  # nothing to price: the budget point value is reported
     assert payments(f, pv)[0, 3, INPATIENT, 0] == pytest.approx(1_000.0)
 
 

@@ -104,12 +104,12 @@ def test_unregistered_method_is_unknown_again(tmp_path) -> None:
 def test_registry_is_the_one_list_of_methods() -> None:
     from simulator.scenario.schema import PaymentTable
 
-    assert REGISTRY.codes == ("ffs", "drg", "per_diem", "capitation")
+    assert REGISTRY.codes == ("ffs", "drg", "dip", "per_diem", "capitation")
     for service in SERVICE_NAMES:
         assert REGISTRY.allowed(service)
     assert REGISTRY.allowed("outpatient") == ("ffs",)
-    assert set(REGISTRY.allowed("inpatient")) == {"ffs", "drg", "per_diem"}
-    assert {m.code for m in REGISTRY.of_valuation("points")} == {"drg"}
+    assert set(REGISTRY.allowed("inpatient")) == {"ffs", "drg", "dip", "per_diem"}
+    assert {m.code for m in REGISTRY.of_valuation("points")} == {"drg", "dip"}
     assert REGISTRY.get("drg").accumulates == ("points", "points_oop", "points_outlier")
     assert {"capitation", "drg", "per_diem"} <= set(PaymentTable.model_fields)
     assert INPATIENT == SERVICE_NAMES.index("inpatient")
