@@ -1,7 +1,12 @@
 """The one jit decorator factory of mcsim (STYLE: one place fixes numba's options).
 
-``cache=True`` writes compiled machine code next to the module (``__pycache__``) so a second run
-starts in well under a second; ``error_model="numpy"`` makes division by zero give inf/nan instead
+``cache=True`` writes compiled machine code to a cache folder so a second run starts in well
+under a second. numba invalidates a cached function only when its own source file changes, not
+when a constant or function it uses from another module does (a layout column moved in
+:mod:`simulator.kernels.layout` would be read from the old place: wrong results, silently). So
+unless ``NUMBA_CACHE_DIR`` is set, the cache folder is named by a hash of every source the
+kernels compile from (:func:`kernel_fingerprint`): any change starts a fresh cache (folders
+unused for a week are removed). ``error_model="numpy"`` makes division by zero give inf/nan instead
 of raising inside hot loops (callers guard denominators); ``nogil`` lets worlds run in threads.
 No ``fastmath``: summation order matters for bit-identical results.
 
@@ -11,9 +16,50 @@ the kernels' logic under coverage and a debugger).
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numba
+
+#: the sources jit-compiled code is built from (kernels, the case rules, the model's constants)
+_SOURCES = ("kernels/*.py", "payment/cases.py", "constants.py")
+
+
+def kernel_fingerprint() -> str:
+    """sha256 (16 hex digits) of the sources the kernels compile from, and numba's version."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(numba.__version__.encode())
+    for pattern in _SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _use_fingerprinted_cache() -> None:
+    """Point numba's cache at ``<user cache>/mcsim/numba/<fingerprint>`` (module docstring)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mcsim" / "numba"
+    folder = base / kernel_fingerprint()
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            week_ago = time.time() - 7 * 86400
+            for other in base.iterdir():  # caches of sources nobody has run for a week
+                if other != folder and other.is_dir() and other.stat().st_mtime < week_ago:
+                    shutil.rmtree(other, ignore_errors=True)
+        os.utime(folder)
+    except OSError:
+        return  # not writable: numba's own default places
+    numba.config.CACHE_DIR = str(folder)
+
+
+_use_fingerprinted_cache()
 
 _OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
 
