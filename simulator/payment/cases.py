@@ -22,7 +22,8 @@ tier (``outlier_basis = "group_mean"``) or s (``"standard"``). With the high rat
 * x < l r — low outlier, by ``low_outlier_pay``: ``cost_share`` y = f; ``scaled_points``
   p = b c x / r, o' = o (费用超低病例);
 * otherwise p = b c, o' = o — unless o > s: the patient's share exceeds the standard, and the
-  fund pays nothing (a case's fund payment is never below 0; judged at V).
+  fund pays nothing (a case's fund payment is never below 0; judged at V). The same holds for
+  a case paid adjusted or scaled points: nothing when o exceeds its points × V.
 
 Units: yuan, points, yuan per point.
 """
@@ -96,14 +97,23 @@ def book_case(rules, at, base_points, coef, cost, fund, group_mean, budget_pv):
             return 0.0, 0.0, max(0.0, standard - oop), klass
         if how == 2.0:
             return 0.0, 0.0, max(0.0, standard + rules[at + R_EXCESS_SHARE] * (cost - h * ref) - oop), klass
-        return points * (cost / ref - h + 1.0), oop, 0.0, klass
+        return _priced(points * (cost / ref - h + 1.0), oop, budget_pv, klass)
     if cost < rules[at + R_LOW] * ref:
         if rules[at + R_LOW_PAY] == 0.0:
             return 0.0, 0.0, fund, LOW
-        return points * cost / ref, oop, 0.0, LOW
+        return _priced(points * cost / ref, oop, budget_pv, LOW)
     if oop > standard:
         return 0.0, 0.0, 0.0, ZERO
     return points, oop, 0.0, NORMAL
+
+
+@jit
+def _priced(points, oop, budget_pv, klass):
+    """A case paid by (adjusted or scaled) points: nothing when its patient share exceeds the
+    points' standard at the budget point value (never below 0), else its points and share."""
+    if oop > points * budget_pv:
+        return 0.0, 0.0, 0.0, klass
+    return points, oop, 0.0, klass
 
 
 @jit

@@ -73,7 +73,7 @@ class SpecialReview:
 
     def _apply_method(self, flows_w: np.ndarray, rows: np.ndarray, m: int, quota: float) -> None:
         cells = self.methods[m][3]
-        n_cases = float(flows_w[:, [INPATIENT, LONG_STAY], :, Q_EPISODES][cells[:, [INPATIENT, LONG_STAY]]].sum())
+        n_cases = sum(float(flows_w[cells[:, sv], sv, :, Q_EPISODES].sum()) for sv in (INPATIENT, LONG_STAY))
         chosen = review_corrections(rows[:, V_COST], rows[:, V_FUND], rows[:, V_POINTS], rows[:, V_OOP],
                                     rows[:, V_YUAN], int(n_cases), quota)
         for row in rows[chosen]:

@@ -110,12 +110,21 @@ def _check_payment(s: Scenario) -> list[Problem]:
                                    f"'{code}' cannot pay tier {TIER_NAMES[tier]}"))
     for method in REGISTRY.methods:
         params = getattr(s.payment, method.code, None) if method.params is not None else None
-        if method.params is not None and params is None and method.code in used:
+        if method.params is not None and params is None and method.code in used and not _defaults_complete(method):
             out.append(Problem(f"payment.{method.code}", f"'{method.code}' is used, so [payment.{method.code}] "
                                "is required"))
         if params is not None and method.check is not None:
             out += method.check(params, f"payment.{method.code}")
     return out
+
+
+def _defaults_complete(method: Any) -> bool:
+    """Whether a method's ``[payment.<code>]`` table may be left out (every key has a default)."""
+    try:
+        method.params()
+    except Exception:  # pydantic ValidationError: a required key
+        return False
+    return True
 
 
 def _check_budget(s: Scenario) -> list[Problem]:
