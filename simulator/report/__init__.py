@@ -5,7 +5,8 @@ Modules: :mod:`.labels` (zh/en labels from the indicator table and constants), :
 (a CJK font, the figure style context), :mod:`.figures` (registry and PNG output), :mod:`.fan`,
 :mod:`.money`, :mod:`.care`, :mod:`.variance` (the figures; :mod:`.variance` also the section on
 where the variance comes from), :mod:`.narrative` (plain-language reading), :mod:`.precision`
-(the risk table with standard errors), :mod:`.html` (the page) and :mod:`.compare` (runs side
+(the risk table with standard errors), :mod:`.points` (point values and providers' margins),
+:mod:`.html` (the page) and :mod:`.compare` (runs side
 by side, ``mcsim compare``).
 """
 

@@ -4,7 +4,9 @@ no links), readable offline and shareable as a single file.
 Sections: identity (scenario, seed, mcsim version, scenario hash), key settings, a plain-language
 reading (:mod:`.narrative`), every indicator in year 1 and the last year (mean and the range of 90%
 of worlds), the risk block with standard errors (:mod:`.precision`), where the variance comes from
-(:mod:`.variance`, with parameter uncertainty only), and the figures (:mod:`.figures`).
+(:mod:`.variance`, with parameter uncertainty only), the figures of the fund's money and settlement
+(:data:`MONEY_FIGURES`, the fund waterfall last), points and providers next to them (:mod:`.points`,
+when a points method pays some cells), then the other figures (care and assessment).
 """
 
 from __future__ import annotations
@@ -29,13 +31,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "population": ("参保人口规模", "Population size"), "from_file": ("来自文件", "from file"),
     "years": ("模拟年份", "Years"), "replications": ("模拟世界数", "Replications (worlds)"),
     "budget_method": ("预算方法", "Budget method"), "rules": ("结算规则", "Settlement rules"),
-    "drg_mode": ("DRG 点值模式", "DRG mode"), "outside_charged": ("县外费用计入总额", "Out-of-county spending charged"),
+    "points": ("点数法付费(住院)", "Points payment (inpatient)"),
+    "outside_charged": ("县外费用计入总额", "Out-of-county spending charged"),
     "reasonable": ("合理超支认定", "Reasonable overspend"), "carry_over": ("结余结转次年", "Surplus carried over"),
     "reading": ("结果解读", "What the results say"), "indicators": ("指标汇总", "Indicators"),
     "indicator": ("指标", "Indicator"), "unit": ("单位", "Unit"), "key": ("代码", "Key"),
     "mean_range": ("{year}年 均值 [90%区间]", "{year}: mean [90% of worlds]"),
     "risk": ("风险", "Risk"),
-    "figures": ("图表", "Figures"), "yes": ("是", "yes"), "no": ("否", "no"),
+    "figures_money": ("图表:基金与结算", "Figures: fund and settlement"),
+    "figures_care": ("图表:就医与考核", "Figures: care and assessment"),
+    "yes": ("是", "yes"), "no": ("否", "no"),
     "withhold": ("质量保证金", "withhold"), "surplus": ("结余留用", "surplus kept"),
     "overspend": ("基金分担超支", "overspend paid by fund"),
     "income": ("以收定支", "income (以收定支)"), "history": ("历史支出", "history"),
@@ -72,6 +77,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                         "Share of each indicator's last-year variance explained by each uncertain "
                         "parameter alone (±1 standard error); grey: interactions and process noise."),
 }
+
+#: figures of the fund's money and settlement, shown before the points section; the rest after it
+MONEY_FIGURES: tuple[str, ...] = ("fan_chart", "balance_rate_histogram", "fund_waterfall")
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","PingFang SC",
@@ -138,6 +146,7 @@ def assessment_rows(rules: Any, indicators: list[Any], labels: Labels,
 def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
     """The key-settings table: (setting, value) pairs."""
     from simulator.report.money import settlement_rules
+    from simulator.report.points import setting_text as points_setting
     from simulator.settlement.resolve import indicators_origin
 
     s = results.scenario
@@ -156,7 +165,7 @@ def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
                               f"{_t(labels, 'surplus')} [{_bands(rules.surplus.bands, 'retain')}]; "
                               f"{_t(labels, 'overspend')} [{_bands(rules.overspend.bands, 'fund_share')}]"),
         *assessment_rows(rules, indicators, labels, from_rules_file=indicators_origin(s) == "rules"),
-        (_t(labels, "drg_mode"), f"{_t(labels, s.payment.drg.mode)} ({s.payment.drg.point_value:g})"),
+        (_t(labels, "points"), points_setting(s, labels)),
         (_t(labels, "outside_charged"), yes_no[bool(s.budget.outside_charged)]),
         (_t(labels, "reasonable"), _t(labels, s.settlement.reasonable)),
         (_t(labels, "carry_over"), yes_no[bool(s.settlement.carry_over)]),
@@ -197,6 +206,7 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
     """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order;
     ``variance_shares`` in its own section)."""
     from simulator.report.narrative import reading
+    from simulator.report.points import points_section
     from simulator.report.precision import risk_section
     from simulator.report.variance import variance_section
 
@@ -207,6 +217,8 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
     items = "".join(f"<li>{escape(line)}</li>" for line in reading(results, lang))
     blocks = figure_blocks(figures, labels)
     variance = variance_section(results, labels, blocks.pop("variance_shares", ""))
+    money = "".join(block for name, block in blocks.items() if name in MONEY_FIGURES)
+    care = "".join(block for name, block in blocks.items() if name not in MONEY_FIGURES)
     title = f"{_t(labels, 'title')} — {s.name}"
     return "\n".join([
         "<!DOCTYPE html>",
@@ -221,6 +233,8 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
         f"<h2>{_t(labels, 'indicators')}</h2>{indicator_table(results, labels)}",
         f"<h2>{_t(labels, 'risk')}</h2>{risk_section(results, labels)}",
         variance,
-        f"<h2>{_t(labels, 'figures')}</h2>{''.join(blocks.values())}",
+        f"<h2>{_t(labels, 'figures_money')}</h2>{money}" if money else "",
+        points_section(results, labels),
+        f"<h2>{_t(labels, 'figures_care')}</h2>{care}" if care else "",
         "</body></html>",
     ]) + "\n"
