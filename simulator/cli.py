@@ -23,6 +23,7 @@ _COMMANDS = {
     "run": "run",
     "validate": "validate",
     "settle": "settle",
+    "points": "points",
     "batch": "batch",
     "compare": "compare",
     "report": "report",
