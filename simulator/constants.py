@@ -43,14 +43,16 @@ QUANTITY_NAMES: tuple[str, ...] = (
     "oop",         # out-of-pocket = cost − fund, yuan
     "days",        # bed-days (admissions)
     "direct",          # fund payment booked final by the kernels (FFS, per diem, capitation), yuan
-    "points",          # points of non-outlier cases of a points method (DRG)
-    "points_oop",      # patient OOP of those cases, yuan
+    "points",          # points of a points method's cases valued at the point value (normal, adjusted, scaled)
+    "points_oop",      # the patient share booked against those points, yuan
     "weight",          # Σ DRG relative weights of admissions
-    "points_outlier",  # fund payment of a points method's outlier cases (fund share of cost), yuan
+    "points_outlier",  # a points method's payments made outright (outliers), yuan
+    "points_all",      # standard points (base × tier coefficient) of every case a points method books
+    "points_cost",     # cost of those cases, yuan (with points_all: the cost per point, 预算点值 of DIP)
 )
 N_QUANTITIES = len(QUANTITY_NAMES)
 (Q_EPISODES, Q_COST, Q_FUND, Q_OOP, Q_DAYS, Q_DIRECT, Q_POINTS, Q_POINTS_OOP, Q_WEIGHT,
- Q_POINTS_OUTLIER) = range(N_QUANTITIES)
+ Q_POINTS_OUTLIER, Q_POINTS_ALL, Q_POINTS_COST) = range(N_QUANTITIES)
 # A (tier, service) cell has one payment method, so the points methods share one accumulator
 # layout (points, points_oop, points_outlier): the payment step values each cell at the point
 # value of its own method (simulator.payment.registry).

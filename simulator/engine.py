@@ -38,7 +38,7 @@ from simulator.kernels.world import (
 )
 from simulator.outputs import FLOW_QUANTITIES
 from simulator.constants import TIER_NAMES
-from simulator.payment.points import PointsHistory
+from simulator.payment.points import PointsHistory, cost_and_points
 from simulator.payment.registry import method_params
 from simulator.payment.review import SpecialReview
 from simulator.payment.valuation import pay_year, provider_margin
@@ -345,7 +345,7 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
     if y == 0:
         state.outside_share = ratio(fund_outside, fund_all, fill=0.0)
         budget = year_budget(b, enrolled, spending, state.budget, state.spending, state.outside_share, y)
-    _remember_points(s, state, payments, spending, y)
+    _remember_points(model, state, payments, flows, spending, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(len(spending))
     values = dict(care, enrolled=np.full(len(spending), float(pop.size)), fund_spending=spending,
@@ -377,9 +377,13 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
     return values
 
 
-def _remember_points(s: Scenario, state: _WorldState, payments, spending: np.ndarray, y: int) -> None:
-    """Carry each points method's settlement point value and pool into its history (in the base
-    year, start it, with the method's share of fund spending: the budget-basis pool's share)."""
+def _remember_points(model: PreparedModel, state: _WorldState, payments, flows: np.ndarray,
+                     spending: np.ndarray, y: int) -> None:
+    """Carry each points method's settlement point value, pool, and its cases' cost and standard
+    points into its history (in the base year, start it, with the method's share of fund
+    spending: the budget-basis pool's share)."""
+    s = model.scenario
+    none = np.zeros(flows.shape[1:3], dtype=bool)
     for code, year in payments.points.items():
         if y == 0:
             history = PointsHistory.start(method_params(s.payment, code), len(spending))
@@ -388,6 +392,9 @@ def _remember_points(s: Scenario, state: _WorldState, payments, spending: np.nda
         history = state.points[code]
         history.values.append(year.point_value)
         history.pool = year.pool
+        cost, points = cost_and_points(flows, model.cells.get(code, none))
+        history.costs.append(cost)
+        history.points.append(points)
 
 
 def _exogenous_overspend(s: Scenario, payments, spending: np.ndarray, fund_all: np.ndarray,

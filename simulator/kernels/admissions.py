@@ -36,7 +36,8 @@ import math
 
 from simulator.constants import (
     COUNTY, INPATIENT, LONG_STAY, N_SERVICES, N_TIERS, OUTSIDE_AGREEMENT, OUTSIDE_OTHER, Q_COST, Q_DAYS, Q_DIRECT,
-    Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER, Q_WEIGHT, TOWNSHIP,
+    Q_EPISODES, Q_FUND, Q_OOP, Q_POINTS, Q_POINTS_ALL, Q_POINTS_COST, Q_POINTS_OOP, Q_POINTS_OUTLIER,
+    Q_WEIGHT, TOWNSHIP,
 )
 from simulator.kernels import rng
 from simulator.kernels.jit import jit
@@ -44,7 +45,7 @@ from simulator.kernels.layout import (
     BOOK_AFTER_YEAR, BOOK_PER_DIEM, BOOK_POINTS, G_BASE, G_COST, G_LONG_STAY, G_LOS, G_POINTS,
     G_POST_ACUTE, G_SEVERITY, G_WEIGHT, P_AGREEMENT_SHARE, P_CONTINUATION, P_COST_CV, P_DOWN_SHARE,
     P_LOS_DISPERSION, P_RECOVERY_SHARE, P_REFERRING_SHARE, P_RESERVED_SHARE, P_RULES, P_TAPER_AFTER,
-    P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, R_BASE_UNIFORM, R_COLUMNS, T_BED_DAYS, T_CAPABILITY, T_COEF,
+    P_TAPER_FACTOR, P_UPWARD_IN_COUNTY, R_BASE_UNIFORM, R_COLUMNS, R_SCALE, T_BED_DAYS, T_CAPABILITY, T_COEF,
     T_COST_IN, T_LOS, T_PER_DIEM, V_COST, V_FUND, V_METHOD, V_OOP, V_POINTS, V_SCHEME, V_SERVICE,
     V_TIER, V_YUAN,
 )
@@ -126,6 +127,8 @@ def _pay(grp, tiers, par, method, flows, tier, service, scheme, group, cost, fun
         mean = grp[group, G_COST] * tiers[tier, T_COST_IN] * cost_factor[tier]
         points, points_oop, yuan, klass = book_case(par, at, grp[group, G_POINTS + m], coef, cost, fund,
                                                     mean, budget_pv[m])
+        flows[tier, service, scheme, Q_POINTS_ALL] += grp[group, G_POINTS + m] * coef * par[at + R_SCALE]
+        flows[tier, service, scheme, Q_POINTS_COST] += cost
         flows[tier, service, scheme, Q_POINTS] += points
         flows[tier, service, scheme, Q_POINTS_OOP] += points_oop
         flows[tier, service, scheme, Q_POINTS_OUTLIER] += yuan

@@ -199,8 +199,8 @@ def book(cases: CaseList, method: str, params: Any, budget_point_value: float) -
     _book_list(rule_row(params, scale), base, per_group, coefficients, cases.group, tier, cases.cost, cases.oop,
                key_mean, float(budget_point_value), points, oop, yuan, klass)
     reviewed = np.zeros(n, dtype=bool)
-    if params.special_review is not None:
-        reviewed = _review(params.special_review.quota, cases.cost, cases.oop, points, oop, yuan, klass)
+    if params.review_quota is not None:
+        reviewed = _review(params.review_quota, cases.cost, cases.oop, points, oop, yuan, klass)
     return Booking(float(budget_point_value), base, cases.group if per_group else None, scale, coefficients,
                    cases.tier, points, oop, yuan, klass, reviewed)
 

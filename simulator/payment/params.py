@@ -7,7 +7,7 @@ texts: 按病种分值/DRG点数法 and 基础病组 (梧州 2022 (四)(十一);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -31,7 +31,8 @@ class SpecialReview(StrictTable):
     """特例单议: the costliest candidates (cost > review_ratio × reference), up to ``quota`` of the
     method's cases, are paid their fund share of cost instead of by the high-outlier rule."""
 
-    quota: Share = Field(description="Largest share of the method's cases reviewed (DRG 0.05, DIP 0.005).")
+    quota: Share | None = Field(default=None, description="Largest share of the method's cases reviewed "
+                                                          "(default: DRG 0.05, DIP 0.005).")
     pay: Literal["cost_share"] = "cost_share"
 
 
@@ -54,8 +55,12 @@ class PointsParams(StrictTable):
                                   "(absent: pure floating).")
     point_value_floor: NonNegative = Field(default=0.0, description="Least settlement point value, yuan per point.")
     budget_weights: list[NonNegative] = Field(
-        default=[0.0, 0.0, 1.0], description="Weights, oldest to newest, of the last three settlement point "
-                                             "values in the budget point value (预算点值).")
+        default=[0.0, 0.0, 1.0], description="Weights, oldest to newest, of the last three years in the budget "
+                                             "point value (预算点值).")
+    budget_basis: Literal["settled", "costs"] = Field(
+        default="settled", description="Budget point value from the last three years' settlement point values, "
+                                       "or from their costs per standard point (医保办发〔2020〕50号: 1:2:7 of "
+                                       "住院总费用 over Σ scores).")
     high_ratio: Positive = Field(description="Cost above high_ratio × the reference is a high outlier.")
     low_ratio: NonNegative = Field(description="Cost below low_ratio × the reference is a low outlier.")
     high_ratio_by_points: list[HighBand] | None = Field(
@@ -69,6 +74,17 @@ class PointsParams(StrictTable):
     review_ratio: Positive | None = Field(default=None, description="Special-review candidates: cost above "
                                                                     "review_ratio × the reference.")
     special_review: SpecialReview | None = None
+
+    #: special-review quota when ``special_review`` leaves it out
+    DEFAULT_QUOTA: ClassVar[float] = 0.05
+
+    @property
+    def review_quota(self) -> float | None:
+        """The special-review quota in force (None: no special review)."""
+        if self.special_review is None or self.review_ratio is None:
+            return None
+        quota = self.special_review.quota
+        return self.DEFAULT_QUOTA if quota is None else quota
 
     @field_validator("point_value_band")
     @classmethod
@@ -99,13 +115,16 @@ class DipParams(PointsParams):
     tier_coefficient: PerTierNonNegative = Field(default=[1.0] * 6, description="等级系数 by tier.")
     score_scale: Positive = Field(default=1000.0, description="Score of a group whose mean cost is the mean of all cases.")
     budget_weights: list[NonNegative] = Field(default=[1.0, 2.0, 7.0])
+    budget_basis: Literal["settled", "costs"] = "costs"
     high_ratio: Positive = 2.0
     low_ratio: NonNegative = 0.5
     outlier_basis: Literal["group_mean", "standard"] = "standard"
     high_outlier_pay: Literal["cost_share", "standard", "standard_plus_excess", "adjusted_points"] = "adjusted_points"
     low_outlier_pay: Literal["cost_share", "scaled_points"] = "scaled_points"
     review_ratio: Positive | None = 5.0
-    special_review: SpecialReview | None = SpecialReview(quota=0.005)
+    special_review: SpecialReview | None = SpecialReview()
+
+    DEFAULT_QUOTA: ClassVar[float] = 0.005
 
 
 class PerDiemParams(StrictTable):

@@ -18,12 +18,12 @@ method, so points methods share the accumulator layout). Money in yuan, per worl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from simulator.constants import Q_POINTS, Q_POINTS_OOP, Q_POINTS_OUTLIER
+from simulator.constants import Q_POINTS, Q_POINTS_ALL, Q_POINTS_COST, Q_POINTS_OOP, Q_POINTS_OUTLIER
 from simulator.sums import cell_sum
 
 
@@ -40,12 +40,15 @@ class PointsYear(NamedTuple):
 @dataclass
 class PointsHistory:
     """What a points method carries from year to year, per world: its settlement point values
-    (the years before the run and the base year at ``point_value``), last pool, and its share of
-    the base year's fund spending (the budget-basis pool's share when ``pool_share`` is unset)."""
+    (the years before the run and the base year at ``point_value``), the cost and standard points
+    of its cases in each year from the base year on, its last pool, and its share of the base
+    year's fund spending (the budget-basis pool's share when ``pool_share`` is unset)."""
 
     values: list[np.ndarray]
     pool: np.ndarray
     share: np.ndarray
+    costs: list[np.ndarray] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
     def start(cls, params: Any, n_worlds: int) -> "PointsHistory":
@@ -54,13 +57,31 @@ class PointsHistory:
 
 
 def budget_point_value(params: Any, history: PointsHistory | None, n_worlds: int) -> np.ndarray:
-    """预算点值 per world: ``point_value`` in fixed mode and in the base year; else the
-    ``budget_weights``-weighted mean (oldest to newest) of the last three settlement point values."""
+    """预算点值 per world: ``point_value`` in fixed mode and in the base year. Else, with the
+    ``budget_weights`` w (oldest to newest) over the last three years: ``budget_basis =
+    "settled"`` Σ w v / Σ w of the settlement point values (``point_value`` standing for the years
+    before the base year); ``"costs"`` Σ w C / Σ w P, the cost per standard point of the method's
+    cases (医保办发〔2020〕50号: 1:2:7 of 住院总费用 over Σ scores), over the years the run has
+    (the base year on; the weights of the missing oldest years dropped)."""
     if params.mode == "fixed" or history is None or len(history.values) < 3:
         return np.full(n_worlds, float(params.point_value))
     w = np.asarray(params.budget_weights, dtype=float)
+    if params.budget_basis == "costs" and history.costs:
+        k = min(3, len(history.costs))
+        wk = w[-k:]
+        cost = sum(a * c for a, c in zip(wk, history.costs[-k:]))
+        points = sum(a * p for a, p in zip(wk, history.points[-k:]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(points > 0, cost / points, float(params.point_value))
     last = history.values[-3:]
     return sum(wk * v for wk, v in zip(w, last)) / w.sum()
+
+
+def cost_and_points(flows: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per world: the cost (yuan) and standard points of every case the method's cells booked."""
+    mask = cells[None, :, :, None]
+    return (cell_sum(np.where(mask, flows[..., Q_POINTS_COST], 0.0)),
+            cell_sum(np.where(mask, flows[..., Q_POINTS_ALL], 0.0)))
 
 
 def points_totals(flows: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

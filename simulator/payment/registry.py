@@ -38,7 +38,7 @@ Valuation = Literal["direct", "points", "after_year"]
 #: quantities of the flows array each booking rule adds to (simulator.constants.QUANTITY_NAMES)
 ACCUMULATES: dict[int, tuple[str, ...]] = {
     BOOK_FUND_SHARE: ("direct",),
-    BOOK_POINTS: ("points", "points_oop", "points_outlier"),
+    BOOK_POINTS: ("points", "points_oop", "points_outlier", "points_all", "points_cost"),
     BOOK_PER_DIEM: ("direct",),
     BOOK_CAPITATION: ("direct",),
     BOOK_AFTER_YEAR: (),

@@ -2,7 +2,7 @@
 
 The kernels book every high outlier by its method's high-outlier rule and write the special-review
 candidates (cost above ``review_ratio`` × the reference) of each world to a buffer. After the
-world-year, the costliest candidates of each points method, at most ``special_review.quota`` of
+world-year, the costliest candidates of each points method, at most the quota (``special_review.quota``; DRG 0.05, DIP 0.005 by default) of
 the method's cases (:func:`simulator.payment.cases.review_corrections`), are paid their fund
 share of cost instead: their points, booked patient share and outlier payment are taken back
 from their cell and the fund share is added to its outlier payments (docs/payments.md,
@@ -38,8 +38,8 @@ class SpecialReview:
         payment = model.scenario.payment
         self.methods = [(m, method.code, method_params(payment, method.code), model.cells.get(method.code))
                         for m, method in enumerate(points_methods())]
-        self.quota = {m: p.special_review.quota for m, _, p, cells in self.methods
-                      if p.special_review is not None and p.review_ratio is not None and cells is not None}
+        self.quota = {m: p.review_quota for m, _, p, cells in self.methods
+                      if p.review_quota is not None and cells is not None}
         self.lost = 0
 
     def budget_values(self, histories: dict, n_worlds: int, year: int) -> np.ndarray:

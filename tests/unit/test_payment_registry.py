@@ -110,6 +110,6 @@ def test_registry_is_the_one_list_of_methods() -> None:
     assert REGISTRY.allowed("outpatient") == ("ffs",)
     assert set(REGISTRY.allowed("inpatient")) == {"ffs", "drg", "dip", "per_diem"}
     assert {m.code for m in REGISTRY.of_valuation("points")} == {"drg", "dip"}
-    assert REGISTRY.get("drg").accumulates == ("points", "points_oop", "points_outlier")
+    assert REGISTRY.get("drg").accumulates == ("points", "points_oop", "points_outlier", "points_all", "points_cost")
     assert {"capitation", "drg", "per_diem"} <= set(PaymentTable.model_fields)
     assert INPATIENT == SERVICE_NAMES.index("inpatient")

@@ -282,8 +282,30 @@ def dip(x, f, c=1.0, params=DIP):
 
 def test_dip_defaults_are_the_documented_ones():
     assert (DIP.high_ratio, DIP.low_ratio, DIP.outlier_basis, DIP.high_outlier_pay, DIP.low_outlier_pay,
-            DIP.review_ratio, DIP.special_review.quota, DIP.budget_weights, DIP.point_value, DIP.mode) == \
-        (2.0, 0.5, "standard", "adjusted_points", "scaled_points", 5.0, 0.005, [1.0, 2.0, 7.0], 6.0, "floating")
+            DIP.review_ratio, DIP.review_quota, DIP.budget_weights, DIP.budget_basis, DIP.point_value, DIP.mode) == \
+        (2.0, 0.5, "standard", "adjusted_points", "scaled_points", 5.0, 0.005, [1.0, 2.0, 7.0], "costs", 6.0,
+         "floating")
+    drg = DrgParams(mode="floating", point_value=60.0, tier_coefficient=[1.0] * 6, base_groups_uniform=False,
+                    high_ratio=3.0, low_ratio=0.4, review_ratio=5.0, special_review={})
+    assert (drg.review_quota, drg.budget_basis) == (0.05, "settled")  # DRG's quota default: 5% of cases
+
+
+def test_dip_budget_point_value_is_the_weighted_cost_per_point():
+    """医保办发〔2020〕50号: 1:2:7 of the last three years' costs over their standard points."""
+    from simulator.payment.points import PointsHistory, budget_point_value
+
+    h = PointsHistory.start(DIP, 1)
+    h.values.append(np.array([6.0]))                                 # the base year at point_value
+    h.costs, h.points = [np.array([6_000_000.0])], [np.array([1_000_000.0])]
+    assert budget_point_value(DIP, h, 1)[0] == pytest.approx(6.0)   # one year: 6e6 / 1e6
+    h.costs.append(np.array([7_000_000.0]))
+    h.points.append(np.array([1_000_000.0]))
+    # two years: weights 2 and 7 (the oldest, 1, has no year): (2 × 6e6 + 7 × 7e6) / (9 × 1e6)
+    assert budget_point_value(DIP, h, 1)[0] == pytest.approx((2 * 6e6 + 7 * 7e6) / 9e6)
+    h.costs.append(np.array([8_000_000.0]))
+    h.points.append(np.array([1_100_000.0]))
+    expected = (1 * 6e6 + 2 * 7e6 + 7 * 8e6) / (1 * 1e6 + 2 * 1e6 + 7 * 1.1e6)
+    assert budget_point_value(DIP, h, 1)[0] == pytest.approx(expected)
 
 
 def test_dip_low_case_scaled_points_pays_the_fund_share_at_v_equal_V():
