@@ -109,9 +109,9 @@ def pandas_points(df, method: str, p: Any, pool: float, budget_pv: float) -> tup
                "scaled_points": _priced(pts * ratio, oop, budget_pv)}[p.low_outlier_pay]
     points, booked_oop, yuan = (np.select([high, low, zero], [a, b, 0.0], default)
                                 for a, b, default in zip(pay, low_pay, (pts, oop, 0.0)))
-    if p.special_review is not None:
+    if p.review_quota is not None:
         candidates = df.loc[high & (cost > review_ratio * ref), "cost"]
-        k = min(len(candidates), int(math.floor(p.special_review.quota * len(df) + 1e-9)))
+        k = min(len(candidates), int(math.floor(p.review_quota * len(df) + 1e-9)))
         chosen = df.index.get_indexer(candidates.nlargest(k, keep="first").index)
         points[chosen], booked_oop[chosen], yuan[chosen] = 0.0, 0.0, fund[chosen]
     total_points, total_oop, total_yuan = points.sum(), booked_oop.sum(), yuan.sum()
@@ -119,7 +119,7 @@ def pandas_points(df, method: str, p: Any, pool: float, budget_pv: float) -> tup
     if p.point_value_band is not None:
         v = min(max(v, p.point_value_band[0] * budget_pv), p.point_value_band[1] * budget_pv)
     v = max(v, p.point_value_floor)
-    return v, total_yuan + total_points * v - total_oop
+    return v, total_yuan + np.maximum(points * v - booked_oop, 0.0).sum()  # a case is paid at least 0
 
 
 def _priced(points, oop, budget_pv):

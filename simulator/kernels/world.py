@@ -29,29 +29,24 @@ SIGMA_TABLE = 128  # tabulated log-variances of visit-cost sums, for 0..127 visi
 def simulate_year(m, age, scheme, chronic, signed, village, seed, year, world_offset,
                   demand_factor, cost_factor, out_tables, chronic_tables, in_tables, table_of,
                   flows, referrals, micro_fraction, micro, micro_n, budget_pv, review, review_n):
-    """Simulate one year of every person in each of ``flows.shape[0]`` worlds.
+    """Simulate one year of every person in each of ``flows.shape[0]`` worlds (``m``: ModelArrays).
 
     Parameters
     ----------
-    m : ModelArrays
     age, scheme, chronic, signed, village : int64[person] band, scheme, chronic, signed, village
     seed, year, world_offset : stream key parts (year from the base year, 0); global index of world 0
-    demand_factor : float64[world, 3] rate multipliers of visits, admissions, chronic visits
-        (:data:`~simulator.constants.FACTOR_KINDS`: trend × epidemic shock × drawn multipliers)
-    cost_factor : float64[world, 3, 6] unit-cost multipliers of each kind at each tier (inflation
-        × cost control × drift × drawn multipliers); long stays use the admissions' row
-    out_tables, chronic_tables, in_tables : choice CDF tables from :func:`choice_table_rows`, one
-        per distinct world state (worlds whose costs, quality and constants agree share one)
-    table_of : int64[world] which table each world uses
-    flows : float64[world, 6, 4, 2, Q] zeroed; filled with the year's flows
-    referrals : float64[world, 6, 6] zeroed; filled with transfers from -> to
-    micro_fraction : share of person-years whose episodes are recorded as microdata (0 = none);
-        the choice is a hash of (seed, world, year, person), so recording never changes results
-    micro : float64[world, capacity, M_COLUMNS] microdata buffer (capacity may be 0)
-    micro_n : int64[world, 1] zeroed; rows recorded per world (may exceed capacity: overflow)
-    budget_pv : float64[world, MAX_POINTS_METHODS] budget point value of each points method
-    review, review_n : special-review candidates float64[world, capacity, V_COLUMNS] and their
-        zeroed int64[world, 1] counts (capacity may be 0)
+    demand_factor, cost_factor : float64[world, 3] rate and [world, 3, 6] unit-cost multipliers
+        of visits, admissions (long stays too) and chronic visits (FACTOR_KINDS) at each tier
+    out_tables, chronic_tables, in_tables, table_of : choice CDF tables from
+        :func:`choice_table_rows`, one per distinct world state, and int64[world] each world's
+    flows, referrals : zeroed float64[world, 6, 4, 2, Q] and [world, 6, 6], filled with the
+        year's flows and transfers from -> to
+    micro_fraction : share of person-years recorded as microdata (0 = none), chosen by a hash of
+        (seed, world, year, person), so recording never changes results
+    micro, micro_n : float64[world, capacity, M_COLUMNS] buffer (capacity may be 0) and zeroed
+        int64[world, 1] rows recorded per world (may exceed capacity: overflow)
+    budget_pv, review, review_n : float64[world, MAX_POINTS_METHODS] budget point values; special-
+        review candidates float64[world, capacity, V_COLUMNS] (capacity may be 0), zeroed counts
     """
     n_worlds = flows.shape[0]
     n_people = age.shape[0]
