@@ -48,9 +48,15 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     elif overrides:
         raise InputError(Problem("overrides", "overrides apply when loading a scenario",
                                  hint="pass a path or mapping, or load_scenario(path, overrides) first"))
+    from simulator.scenario.fields import MAX_REPLICATIONS, MAX_SEED
+
     n = scenario.scenario.replications if replications is None else int(replications)
-    if n < 1:
-        raise InputError(Problem("replications", f"must be >= 1, got {n}"))
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise InputError(Problem("replications (--replications)", f"must be between 1 and {MAX_REPLICATIONS:,}, "
+                                 f"got {n:,}", hint="per-world results are held in memory"))
+    if seed is not None and not 0 <= int(seed) <= MAX_SEED:
+        raise InputError(Problem("seed (--seed)", f"must be between 0 and 2**63 − 1, got {seed}",
+                                 hint="seeds are kept as signed 64-bit integers"))
     seed = resolve_seed(scenario.scenario.seed if seed is None else seed)
     # the scenario as run: its resolved seed and world count go into every output
     # (scenario.resolved.toml reruns to the same results; the hash covers them)

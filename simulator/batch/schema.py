@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError
 from simulator.batch.sampling import check_sample
 from simulator.distributions import DistributionBlock
 from simulator.errors import ProblemList, did_you_mean, problems_from_pydantic
-from simulator.scenario.fields import StrictTable
+from simulator.scenario.fields import Replications, SeedInt, StrictTable
 
 DEFAULT_METRICS = ("balance_rate", "fund_spending", "retained_surplus", "community_net",
                    "county_visit_share", "primary_visit_share", "effective_reimbursement_rate")
@@ -25,9 +25,9 @@ KINDS = ("grid", "oat", "sample")
 class _SweepTable(StrictTable):
     name: str = Field(min_length=1)
     base: str = Field(min_length=1)
-    replications: int | None = Field(default=None, ge=1)
-    seed: int | None = Field(default=None, ge=0)
-    chunk_worlds: int = Field(default=10, ge=1)
+    replications: Replications | None = None
+    seed: SeedInt | None = None
+    chunk_worlds: Replications = 10
     metrics: list[str] = Field(default=list(DEFAULT_METRICS), min_length=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
 

@@ -26,6 +26,14 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+#: Loop guards. Rejection loops stop after this many tries: valid parameters accept a try with
+#: probability above 0.5 (PTRS about 0.9, Marsaglia–Tsang above 0.95), so the cap is never reached
+#: by them (chance below 2**-1000000) and their draws are unchanged; only NaN or absurd parameters
+#: reach it.
+MAX_TRIES = 1_000_000
+#: Largest Poisson mean drawn: beyond 2**53 a count is no longer an exact float, and callers loop
+#: over each drawn count, so a larger (or NaN) mean gives 0 rather than a hang.
+MAX_POISSON_MEAN = 9007199254740992.0  # 2**53
 
 
 @jit
@@ -133,7 +141,13 @@ def normal_quantile(p):
 
 @jit
 def gamma(state, shape, scale):
-    """Gamma variate with ``shape`` > 0 and ``scale`` (mean shape·scale)."""
+    """Gamma variate with ``shape`` > 0 and ``scale`` (mean shape·scale).
+
+    NaN, zero or negative ``shape`` returns NaN without drawing; so does a rejection loop that
+    accepts nothing in :data:`MAX_TRIES` tries (only absurd parameters get there).
+    """
+    if not shape > 0.0:  # NaN, 0 or negative: no gamma law
+        return math.nan
     if shape < 1.0:
         boost = uniform(state) ** (1.0 / shape)
         shape = shape + 1.0
@@ -141,7 +155,7 @@ def gamma(state, shape, scale):
         boost = 1.0
     d = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
-    while True:
+    for _ in range(MAX_TRIES):
         x = normal(state)
         v = 1.0 + c * x
         if v <= 0.0:
@@ -153,12 +167,20 @@ def gamma(state, shape, scale):
             return d * v * scale * boost
         if math.log(u) < 0.5 * x2 + d * (1.0 - v + math.log(v)):
             return d * v * scale * boost
+    return math.nan
 
 
 @jit
 def poisson(state, mean):
-    """Poisson variate with the given mean (>= 0)."""
+    """Poisson variate with the given mean (>= 0).
+
+    A NaN mean, a mean above :data:`MAX_POISSON_MEAN` (inf included) or a rejection loop that
+    accepts nothing in :data:`MAX_TRIES` tries gives 0: no valid scenario gets there, and a
+    garbage count would make callers loop over it.
+    """
     if mean <= 0.0:
+        return 0
+    if not mean <= MAX_POISSON_MEAN:  # NaN or too large
         return 0
     if mean < 10.0:
         limit = math.exp(-mean)
@@ -175,7 +197,7 @@ def poisson(state, mean):
     a = -0.059 + 0.02483 * b
     invalpha = 1.1239 + 1.1328 / (b - 3.4)
     vr = 0.9277 - 3.6224 / (b - 2.0)
-    while True:
+    for _ in range(MAX_TRIES):
         u = uniform(state) - 0.5
         v = uniform(state)
         us = 0.5 - abs(u)
@@ -187,6 +209,7 @@ def poisson(state, mean):
         if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)) <= (
                 -mean + k * loglam - math.lgamma(k + 1.0)):
             return int(k)
+    return 0
 
 
 @jit

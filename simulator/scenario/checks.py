@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.constants import MAX_AGE_BANDS, N_TIERS, SERVICE_NAMES, TIER_NAMES
 from simulator.errors import InputError, Problem
+from simulator.scenario.fields import MAX_MONEY, MAX_MULTIPLIER
 from simulator.scenario.schema import Scenario
 
 def check_scenario(s: Scenario | Any) -> list[Problem]:
@@ -127,6 +128,64 @@ def _defaults_complete(method: Any) -> bool:
     return True
 
 
+#: payment-parameter keys that are unit prices in yuan, bounded like the scenario's other prices
+_PAYMENT_MONEY = ("point_value", "point_value_floor", "per_signed_chronic_patient", "rate")
+_WHY_MONEY = ("yuan: a larger unit price is surely a unit mistake (fen for yuan?) and pushes the "
+              "fund's yearly sums beyond float64's exact range")
+#: most days of one case-mix group's mean stay: no stay outlasts a life
+MAX_LOS_DAYS = 36_600.0
+
+
+def _check_payment_magnitudes(s: Scenario) -> list[Problem]:
+    """Point values, rates and coefficients of ``[payment.<code>]`` within the money and factor bounds."""
+    from simulator.payment.registry import REGISTRY
+
+    out = []
+    for method in REGISTRY.methods:
+        params = getattr(s.payment, method.code, None) if method.params is not None else None
+        if params is None:
+            continue
+        for name in _PAYMENT_MONEY:
+            value = getattr(params, name, None)
+            for i, x in _numbers(value):
+                if x > MAX_MONEY:
+                    at = f"payment.{method.code}.{name}" + ("" if i is None else f"[{i}]")
+                    out.append(Problem(at, f"must be at most {MAX_MONEY:,.0f} {_WHY_MONEY} (got {x:g})"))
+        for i, x in _numbers(getattr(params, "tier_coefficient", None)):
+            if x > MAX_MULTIPLIER:
+                out.append(Problem(f"payment.{method.code}.tier_coefficient[{i}]",
+                                   f"must be at most {MAX_MULTIPLIER:,.0f}: a larger relative factor is surely "
+                                   f"a mistake, and it overflows payments (got {x:g})"))
+    return out
+
+
+def _numbers(value: Any) -> list[tuple[int | None, float]]:
+    """(index or None, number) of a number or a list of numbers; nothing for anything else."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [(None, float(value))]
+    if isinstance(value, (list, tuple)):
+        return [(i, float(x)) for i, x in enumerate(value) if isinstance(x, (int, float)) and not isinstance(x, bool)]
+    return []
+
+
+def _casemix_magnitudes(casemix: Any, key: str) -> list[Problem]:
+    """Case-mix prices and stays within the money and length-of-stay bounds."""
+    out = []
+    for column, limit, why in (
+            ("base_cost", MAX_MONEY, _WHY_MONEY),
+            ("los_mean", MAX_LOS_DAYS, "days: no hospital stay outlasts a life")):
+        values = getattr(casemix, column)
+        over = [i for i, x in enumerate(values) if x > limit]
+        if over:
+            i = over[0]
+            more = f" and {len(over) - 1} more groups" if len(over) > 1 else ""
+            out.append(Problem(key, f"{column} of group {casemix.codes[i]}{more} must be at most "
+                                    f"{limit:,.0f} {why} (got {float(values[i]):g})"))
+    return out
+
+
 def _check_budget(s: Scenario) -> list[Problem]:
     b = s.budget
     out = []
@@ -162,6 +221,7 @@ def _check_files(s: Scenario) -> list[Problem]:
         s.casemix.file or s.casemix.source, s.casemix.file is not None, s.population.file, s.population.age_bands)
     out = list(casemix_problems)
     if casemix is not None:
+        out += _casemix_magnitudes(casemix, "casemix.file" if s.casemix.file is not None else "casemix.source")
         enabled_capability = [c for c, on in zip(s.tiers.capability, s.tiers.enabled) if on]
         top = max(enabled_capability, default=0)
         needed = int(casemix.severity.max()) if casemix.n_groups else 0
@@ -199,6 +259,7 @@ _CHECKS = (
     (("population", "demand"), _check_age_vectors),
     (("tiers",), _check_tiers),
     (("payment",), _check_payment),
+    (("payment",), _check_payment_magnitudes),
     (("budget",), _check_budget),
     (("settlement",), _check_settlement),
     (_FILE_TABLES, _check_files),

@@ -15,8 +15,10 @@ from simulator.constants import SERVICE_NAMES, TIER_NAMES
 from simulator.payment.registry import REGISTRY
 from simulator.uncertainty.table import UncertaintyTable
 from simulator.scenario.fields import (
-    NonNegative, NonNegativeOrInf, PerTierBool, PerTierFloat, PerTierInt, PerTierNonNegative,
-    PerTierShare, Positive, Rate, Share, StrictTable,
+    CV, BedDays, Coefficient, Dispersion, Km, Money, Multiplier, NonNegative, NonNegativeOrInf,
+    PerCapitaMoney, PersonRate, Persons, PerTierBeds, PerTierBool, PerTierCoefficient, PerTierInt,
+    PerTierMoney, PerTierMultiplier, PerTierShare, Places, PositiveKm, PositiveMoney, Rate,
+    Replications, SeedInt, Share, StrictTable,
 )
 
 
@@ -27,8 +29,8 @@ class ScenarioTable(StrictTable):
     description: str = ""
     start_year: int = Field(ge=1900, le=2200, description="First simulated (reported) year.")
     years: int = Field(ge=1, le=100, description="Reported years; a base year is simulated first.")
-    replications: int = Field(ge=1, description="Simulated worlds (Monte Carlo replications).")
-    seed: int | None = Field(default=None, ge=0, description="Master seed; None draws one and records it.")
+    replications: Replications = Field(description="Simulated worlds (Monte Carlo replications).")
+    seed: SeedInt | None = Field(default=None, description="Master seed; None draws one and records it.")
 
     @field_validator("name")
     @classmethod
@@ -47,6 +49,13 @@ class SchemeValues(StrictTable):
     employee: NonNegative
 
 
+class SchemeFinancing(SchemeValues):
+    """Per-capita financing by scheme, yuan per insured person-year."""
+
+    resident: PerCapitaMoney
+    employee: PerCapitaMoney
+
+
 class SchemeShares(StrictTable):
     """Shares of the insured by scheme; must sum to 1."""
 
@@ -63,15 +72,15 @@ class SchemeShares(StrictTable):
 class Distance(StrictTable):
     """Travel distance distribution (gamma): mean in km and coefficient of variation."""
 
-    mean: Positive
-    cv: NonNegative
+    mean: PositiveKm
+    cv: CV
 
 
 class OutsideDistance(StrictTable):
     """Distance in km from the county to out-of-county hospitals."""
 
-    agreement: NonNegative = Field(description="To the 5-10 partner tertiary hospitals (县外协议医院).")
-    other: NonNegative = Field(description="To other out-of-county hospitals.")
+    agreement: Km = Field(description="To the 5-10 partner tertiary hospitals (县外协议医院).")
+    other: Km = Field(description="To other out-of-county hospitals.")
 
 
 class PopulationTable(StrictTable):
@@ -79,7 +88,7 @@ class PopulationTable(StrictTable):
 
     source: Literal["synthetic", "file"] = "synthetic"
     file: str | None = Field(default=None, description="Parquet/CSV, one row per insured person.")
-    size: int = Field(ge=1, description="Insured persons in the base year.")
+    size: Persons = Field(description="Insured persons in the base year.")
     growth_rate: Rate = Field(description="Yearly relative change in insured headcount.")
     age_bands: list[str] = Field(min_length=1)
     age_shares: list[Share]
@@ -90,12 +99,12 @@ class PopulationTable(StrictTable):
     chronic_trend: Rate = Field(description="Yearly relative growth of both prevalences.")
     signing_rate: Share = Field(description="家庭医生签约 rate of people without a chronic flag.")
     signing_rate_chronic: Share = Field(description="家庭医生签约 rate of people with a chronic flag.")
-    villages: int = Field(ge=1)
-    townships: int = Field(ge=1)
+    villages: Places
+    townships: Places
     distance_township_km: Distance
     distance_county_km: Distance
     distance_outside_km: OutsideDistance
-    seed: int | None = Field(default=None, ge=0, description=(
+    seed: SeedInt | None = Field(default=None, description=(
         "Seed of the synthetic county and its projection; default: a hash of this table's other "
         "contents (the run's --seed changes the worlds, not the county)."))
     uncertainty: Literal["fixed", "per_world"] = Field(default="fixed", description=(
@@ -131,15 +140,15 @@ class TiersTable(StrictTable):
     names: list[str] = Field(default=list(TIER_NAMES))
     enabled: PerTierBool
     capability: PerTierInt = Field(description="Max inpatient severity treated (0 = none).")
-    beds: PerTierNonNegative = Field(description="Beds; 0 at outside tiers = unconstrained.")
+    beds: PerTierBeds = Field(description="Beds; 0 at outside tiers = unconstrained.")
     quality: PerTierShare = Field(description="Quality score in [0, 1] (enters the choice model).")
-    cost_multiplier_outpatient: PerTierNonNegative = Field(description="× county-hospital visit cost.")
-    cost_multiplier_inpatient: PerTierNonNegative = Field(description="× county-hospital admission cost.")
-    los_multiplier: PerTierNonNegative = Field(description="× county-hospital length of stay.")
-    cost_cv: NonNegative = Field(description="Coefficient of variation of episode cost (lognormal).")
-    los_dispersion: NonNegative = Field(
+    cost_multiplier_outpatient: PerTierMultiplier = Field(description="× county-hospital visit cost.")
+    cost_multiplier_inpatient: PerTierMultiplier = Field(description="× county-hospital admission cost.")
+    los_multiplier: PerTierMultiplier = Field(description="× county-hospital length of stay.")
+    cost_cv: CV = Field(description="Coefficient of variation of episode cost (lognormal).")
+    los_dispersion: Dispersion = Field(
         default=0.25, description="Negative-binomial dispersion of length of stay beyond day 1 (0 = Poisson).")
-    bed_days_per_bed: Positive = Field(
+    bed_days_per_bed: BedDays = Field(
         default=365.0, description="Bed-days one bed supplies per year (365 = full occupancy).")
 
     @field_validator("names")
@@ -160,27 +169,29 @@ class TiersTable(StrictTable):
 class OutpatientDemand(StrictTable):
     """``[demand.outpatient]``: visits per person-year besides chronic-care visits."""
 
-    base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
-    rate_by_age: list[NonNegative] = Field(description="Visits per person-year by age band.")
-    employee_multiplier: NonNegative
-    chronic_multiplier: NonNegative
-    dispersion: NonNegative = Field(description="Negative-binomial dispersion; 0 = Poisson.")
+    # no upper bound yet: uncertainty/checks.py probes unbounded draws (lognormal) at 1e12
+    base_cost: PositiveMoney = Field(description="Mean county-hospital cost per visit, yuan.")
+    rate_by_age: list[PersonRate] = Field(description="Visits per person-year by age band.")
+    employee_multiplier: Multiplier
+    chronic_multiplier: Multiplier
+    dispersion: Dispersion = Field(description="Negative-binomial dispersion; 0 = Poisson.")
 
 
 class InpatientDemand(StrictTable):
     """``[demand.inpatient]``: admissions per person-year."""
 
-    rate_by_age: list[NonNegative]
-    employee_multiplier: NonNegative
-    chronic_multiplier: NonNegative
-    dispersion: NonNegative
+    rate_by_age: list[PersonRate]
+    employee_multiplier: Multiplier
+    chronic_multiplier: Multiplier
+    dispersion: Dispersion
 
 
 class ChronicDemand(StrictTable):
     """``[demand.chronic]``: 两病 (hypertension/diabetes) management visits."""
 
-    visits_per_patient: NonNegative = Field(description="Visits per chronic patient-year.")
-    base_cost: Positive = Field(description="Mean county-hospital cost per visit, yuan.")
+    visits_per_patient: PersonRate = Field(description="Visits per chronic patient-year.")
+    # no upper bound yet: uncertainty/checks.py probes unbounded draws (lognormal) at 1e12
+    base_cost: PositiveMoney = Field(description="Mean county-hospital cost per visit, yuan.")
 
 
 class DemandTable(StrictTable):
@@ -192,12 +203,12 @@ class DemandTable(StrictTable):
 class ChoiceParams(StrictTable):
     """Multinomial-logit first-contact choice: U_t = asc_t + b_oop·E[OOP_t]/1000 + ..."""
 
-    asc: PerTierFloat = Field(description="Alternative-specific constants.")
-    b_oop_per_1000: float = Field(description="Utility per 1,000 yuan expected out-of-pocket.")
-    b_distance_per_10km: float
-    b_quality: float
-    b_signed_primary: float = Field(description="Bonus at primary tiers for signed persons.")
-    b_capable: float = Field(
+    asc: PerTierCoefficient = Field(description="Alternative-specific constants.")
+    b_oop_per_1000: Coefficient = Field(description="Utility per 1,000 yuan expected out-of-pocket.")
+    b_distance_per_10km: Coefficient
+    b_quality: Coefficient
+    b_signed_primary: Coefficient = Field(description="Bonus at primary tiers for signed persons.")
+    b_capable: Coefficient = Field(
         default=0.0, description="Admissions only: bonus of tiers able to treat the case's severity "
                                  "(patients who know they are seriously ill go where they can be treated; "
                                  "0 = first contact ignores severity).")
@@ -225,14 +236,14 @@ class ReferralTable(StrictTable):
 
 class InpatientBenefits(StrictTable):
     in_scope_share: PerTierShare = Field(description="政策范围内费用占比 by tier.")
-    deductible: PerTierNonNegative = Field(description="起付线 per admission, yuan.")
+    deductible: PerTierMoney = Field(description="起付线 per admission, yuan.")
     fund_share: PerTierShare = Field(description="报销比例 of in-scope cost above the deductible.")
     annual_cap: NonNegativeOrInf = Field(description="封顶线: fund payment per person-year, yuan.")
 
 
 class OutpatientBenefits(StrictTable):
     in_scope_share: PerTierShare
-    deductible: NonNegative = Field(description="Outpatient deductible per person-year, yuan.")
+    deductible: Money = Field(description="Outpatient deductible per person-year, yuan.")
     fund_share: PerTierShare
     annual_limit: NonNegativeOrInf = Field(description="Fund payment limit per person-year, yuan.")
 
@@ -285,7 +296,7 @@ class BudgetTable(StrictTable):
     """``[budget]``: the global budget (总额预算)."""
 
     method: Literal["income", "history"]
-    per_capita_financing: SchemeValues = Field(description="Financing per insured person-year, yuan.")
+    per_capita_financing: SchemeFinancing = Field(description="Financing per insured person-year, yuan.")
     financing_growth: Rate = Field(
         default=0.0, description="Income method: yearly growth of per-capita financing after the first "
                                  "simulated year (e.g. 0.05 for the usual yearly rise in contributions).")
@@ -295,7 +306,7 @@ class BudgetTable(StrictTable):
     outside_charged: bool = Field(description="Out-of-county spending counts against the budget (打包).")
     growth: Rate = Field(description="History method: yearly growth.")
     ratchet: bool = Field(description="History method: base next year on actual spending.")
-    tcm_tilt: NonNegative = Field(description="Extra budget share for a TCM-led community.")
+    tcm_tilt: Multiplier = Field(description="Extra budget share for a TCM-led community.")
 
 
 class SettlementTable(StrictTable):
@@ -312,7 +323,7 @@ class SettlementTable(StrictTable):
 
 class Epidemic(StrictTable):
     probability: Share = Field(default=0.0, description="Yearly chance of a demand shock.")
-    uplift: NonNegative = Field(default=0.0, description="Relative demand increase in a shock year.")
+    uplift: Multiplier = Field(default=0.0, description="Relative demand increase in a shock year.")
 
 
 class DynamicsTable(StrictTable):
@@ -325,9 +336,9 @@ class DynamicsTable(StrictTable):
         "inpatient unit costs × (1 + drift)^y."))
     epidemic: Epidemic = Epidemic()
     investment_share: Share = 0.0
-    quality_per_million: NonNegative = 0.0
-    cost_control_elasticity: NonNegative = 0.0
-    out_referral_elasticity: NonNegative = 0.0
+    quality_per_million: Multiplier = 0.0
+    cost_control_elasticity: Multiplier = 0.0
+    out_referral_elasticity: Multiplier = 0.0
 
 
 class OutputTable(StrictTable):

@@ -5,11 +5,11 @@ Each param's key must be a numeric key of the scenario (a number, an element ``x
 numeric vector with ``scale = true``); its distribution's parameters must fit the distribution;
 params of one group share one distribution; the correlation matrix must be a correlation matrix
 (symmetric, unit diagonal, positive semi-definite) over named params. Then the scenario is
-validated with each param at both ends of its (truncated) support — an unbounded end stands as
-±1e12, a finite end as the most extreme value a draw can take (the quantile at the stream's
-smallest or largest uniform, :data:`~simulator.distributions.U_MIN` and ``U_MAX``: a lognormal's open end at 0 is never drawn) — so
-a share drawn outside [0, 1] or a negative size is reported at load, naming the block, instead
-of failing mid-run. Between the ends the scenario's rules are boxes, so the ends decide.
+validated with each param at both ends of what its draws can reach: the quantiles at the keyed
+stream's smallest and largest uniforms (:data:`~simulator.distributions.U_MIN` and ``U_MAX``,
+about 8.2 sd from the mean of a normal; a lognormal's open end at 0 is never drawn) — so a share
+drawn outside [0, 1] or a negative size is reported at load, naming the block, instead of
+failing mid-run. Between the ends the scenario's rules are boxes, so the ends decide.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from simulator.distributions import U_MAX, U_MIN, check_distribution, quantiles, support
 from simulator.errors import Problem
 
-#: stands for an unbounded end of a support when the scenario is validated at the ends
+#: stands for an end no draw can reach a finite value of (never, for the distributions we have)
 UNBOUNDED = 1e12
 #: tables whose keys may not be drawn (run identity and size, output, the draws themselves)
 _NOT_DRAWN = ("scenario.", "output.", "uncertainty.", "population.seed", "population.uncertainty")
@@ -158,13 +158,13 @@ def _check_ends(s: Any, data: dict, at: str, p: Any, add) -> None:
     base = get_path(data, p.key)
     extremes = quantiles(p, [U_MIN, U_MAX], p.interval)
     for end, drawn in zip((lo, hi), extremes):
-        x = float(drawn) if math.isfinite(end) else math.copysign(UNBOUNDED, end)
+        x = float(drawn) if math.isfinite(drawn) else math.copysign(UNBOUNDED, end)
         value = [v * x for v in base] if p.scales_vector else x
         if isinstance(base, int) and not isinstance(base, bool):
             value = int(round(x))
         reason = _invalid_with(s, data, p.key, value, _set_path)
         if reason is not None:
-            shown = f"{x:g}" if math.isfinite(end) else ("-inf" if end < 0 else "inf") + " (unbounded)"
+            shown = f"{x:g}" if abs(x) < UNBOUNDED else ("-inf" if end < 0 else "inf") + " (unbounded)"
             what = f"× {shown}" if p.scales_vector else shown
             add(f"{at}.distribution", f"{p.distribution} draws of {p.key} reach {what}, where the "
                 f"scenario is invalid: {reason}", "truncate = [low, high] inside the key's valid range, "
