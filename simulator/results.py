@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from simulator._version import __version__
-from simulator.atomic import replace_dir
+from simulator.atomic import building_dir, replace_dir
 from simulator.constants import SCHEME_NAMES, SERVICE_NAMES, TIER_NAMES
 from simulator.indicators import KEYS
 from simulator.outputs import PARAM_PREFIX, RISK_KEYS
@@ -150,15 +148,14 @@ class Results:
               lang: str | None = None) -> Path:
         """Write every output into ``out_dir`` atomically: all files or none.
 
-        Files are written into a temporary folder beside ``out_dir`` and moved into place when
-        complete; an existing ``out_dir`` is replaced only then.
+        Files are written into a locked temporary folder beside ``out_dir``
+        (:func:`simulator.atomic.building_dir`, which first removes killed runs' leftovers) and
+        swapped into place when complete; an existing ``out_dir`` is replaced only then.
         """
         from simulator.scenario import dump_scenario
 
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        with building_dir(out) as tmp:
             (tmp / "summary.json").write_text(json.dumps(self.summary_dict(), indent=2, ensure_ascii=False)
                                               + "\n", encoding="utf-8")
             self.worlds.to_parquet(tmp / "worlds.parquet", index=False)
@@ -169,9 +166,6 @@ class Results:
             dump_scenario(self.scenario, tmp / "scenario.resolved.toml")
             self._write_extras(tmp, figures, report, lang)
             replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
 
     def _write_extras(self, folder: Path, figures: bool | None, report: bool | None, lang: str | None) -> None:

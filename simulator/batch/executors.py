@@ -84,11 +84,40 @@ class ProcessExecutor(_PoolExecutor):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from simulator.batch.worker import init_pool_worker
-
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_pool_worker,
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_process_worker,
+                                         initargs=(os.getpid(),),
                                          mp_context=multiprocessing.get_context("spawn"))
         return self
+
+
+#: seconds between a pool worker's checks that the batch process is still its parent
+PARENT_POLL_SECONDS = 0.5
+
+
+def init_process_worker(parent: int) -> None:
+    """Initializer of the process pool's workers: leave when the batch process ``parent`` dies.
+
+    A batch killed with ``kill -9`` cannot stop its pool; an idle worker sees its task queue
+    close, but a busy one would simulate on to the end of its task. A daemon thread polls
+    :func:`os.getppid` and ends the worker (``os._exit``) as soon as it is not ``parent``
+    (the orphan was adopted by init or a subreaper). Polling rather than Linux's
+    ``prctl(PR_SET_PDEATHSIG)``: that signal follows the *thread* that started the worker, and
+    a pool driven from a thread that ends would lose its workers.
+    """
+    import threading
+    import time
+
+    from simulator.batch.worker import init_pool_worker
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    if os.getppid() != parent:  # died while this worker started
+        os._exit(1)
+    threading.Thread(target=watch, name="mcsim-parent-watch", daemon=True).start()
+    init_pool_worker()
 
 
 class ThreadExecutor(_PoolExecutor):

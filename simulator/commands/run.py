@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from simulator.commands.options import set_option
+from simulator.commands.options import check_out_dir, set_option
 
 
 @click.command("run")
@@ -48,15 +48,15 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
     from simulator.stopping import parse_targets
 
     targets = parse_targets(target_se) if target_se else None
+    if out_dir is not None:  # before the scenario is read: `--out ''` is an error, not the default
+        check_out_dir(out_dir)
     from simulator.payment.registry import payment_notices
 
     s = load_scenario(scenario, overrides)
     if not quiet:
         for line in payment_notices(s.payment):
             click.echo(line, err=True)
-    target = Path(out_dir) if out_dir else Path("results") / s.name
-    if target.exists() and not target.is_dir():
-        raise InputError(Problem("--out", f"{target} exists and is not a folder"))
+    target = Path(out_dir) if out_dir is not None else check_out_dir(str(Path("results") / s.name))
     results = run(s, replications=replications, seed=seed, threads=threads,
                   progress=not quiet and sys.stderr.isatty(), target_se=targets)
     results.write(target)
