@@ -44,7 +44,10 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
             out_dir: str | None) -> None:
     from simulator.batch.run import execute_sweep
     from simulator.batch.spec import load_sweep
+    from simulator.commands.options import check_out_dir
 
+    if out_dir is not None:
+        check_out_dir(out_dir)  # before any work: not empty, not a system folder, writable
     spec = load_sweep(sweep)
     if scheduler and executor == "local":
         executor = "dask"  # an address only makes sense for dask
