@@ -228,7 +228,13 @@ def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
         if duplicate:
             msg = f"duplicate key or table ({msg})"
         raise InputError(Problem(key, f"TOML error: {msg}", file=str(path), line=line, hint=hint)) from None
-    return data, toml_key_lines(text)
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise InputError(Problem("", "TOML nested too deeply to read", file=str(path),
+                                 hint="a scenario nests tables a few levels deep; check the file")) from None
+    try:
+        return data, toml_key_lines(text)
+    except RecursionError:
+        raise InputError(Problem("", "TOML nested too deeply to read", file=str(path))) from None
 
 
 def problems_from_pydantic(exc: Any, *, file: str | None = None, prefix: str = "",

@@ -43,6 +43,7 @@ class Table:
     header: tuple[str, ...]
     columns: dict[str, np.ndarray]
     lines: np.ndarray | None
+    ragged: bool = False         # some rows did not match the header: not a table to quote from
 
     @property
     def n_rows(self) -> int:
@@ -85,8 +86,15 @@ class Table:
             hint = "; ".join(f"{c}: {h}" for c, h in zip(missing, close) if h)
             problems.items.append(self.problem(
                 None, None, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                hint=(hint + "; " if hint else "") + "columns found: " + ", ".join(self.header)))
+                hint=(hint + "; " if hint else "") + self.found()))
         return missing
+
+    def found(self) -> str:
+        """``columns found: a, b, c`` — only for a file whose rows fit its header (a table), each
+        name cut to 40 characters: an error never echoes more of a file that is not a table."""
+        if self.ragged:
+            return "the file does not read as a table (its rows do not match its first line)"
+        return "columns found: " + ", ".join(_cut(h) for h in self.header)
 
     def shown(self, column: str, row: int) -> str:
         """The raw value of a cell, as text for messages."""
@@ -95,7 +103,7 @@ class Table:
             value = value.item()
         if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
             return "empty"
-        return repr(value)
+        return repr(_cut(str(value))) if isinstance(value, str) else repr(value)
 
     # -- typed views of a column: (values, bad mask); callers report the bad rows -------------
 
@@ -154,6 +162,11 @@ class Table:
                 mapped[j] = int(number)
         out = mapped[index]
         return out, out < 0
+
+
+def _cut(text: str, width: int = 40) -> str:
+    """At most ``width`` characters of a cell or name (longer ones end in …)."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _factorize(raw: np.ndarray) -> tuple[np.ndarray, list]:
@@ -247,7 +260,7 @@ def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Ta
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    last = 0
+    last, ragged = 0, False
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
@@ -257,6 +270,7 @@ def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Ta
                 header = [cell.strip() for cell in record]
                 continue
             if len(record) != len(header):
+                ragged = True
                 problems.items.append(Problem(
                     "", f"row has {len(record)} fields, the header has {len(header)}",
                     file=file, line=start, hint="check for a stray or missing comma or quote"))
@@ -277,4 +291,4 @@ def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Ta
         values = np.empty(len(rows), dtype=object)
         values[:] = [r[j] for r in rows]
         columns[name] = values
-    return Table(file, tuple(header), columns, np.asarray(lines, dtype=np.int64))
+    return Table(file, tuple(header), columns, np.asarray(lines, dtype=np.int64), ragged)

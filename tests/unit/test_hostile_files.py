@@ -1,0 +1,47 @@
+"""Hostile files: a TOML nested thousands deep, a file reference to a system file (issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from simulator.cli import mcsim
+
+REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference.toml"
+
+
+def test_toml_nested_thousands_deep_is_refused(tmp_path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    result = CliRunner().invoke(mcsim, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "nested too deeply" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_a_table_is_not_quoted(tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOPSECRET:/root:/bin/bash\nuser:x:1000:1000:,,,:/home/user:/bin/sh\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(mcsim, ["validate", str(REFERENCE), "--set", f"casemix.file={secret}"])
+    assert result.exit_code == 2, result.output
+    assert "TOPSECRET" not in result.output and "does not read as a table" in result.output
+
+
+def test_a_long_cell_is_cut_to_40_characters(tmp_path) -> None:
+    from simulator.casemix import load_casemix
+
+    import pytest
+
+    from simulator.errors import InputError
+
+    text = (Path(__file__).resolve().parents[2] / "simulator" / "builtin" / "casemix_reference.csv").read_text(
+        encoding="utf-8").splitlines()
+    header, first = text[0].split(","), text[1].split(",")
+    first[header.index("base_cost")] = "x" * 5000
+    (tmp_path / "cm.csv").write_text("\n".join([text[0], ",".join(first), *text[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_casemix(str(tmp_path / "cm.csv"), base_dir=None,
+                     age_bands=("0-14", "15-44", "45-59", "60-74", "75+"))
+    message = info.value.format()
+    assert "x" * 41 not in message and "x" * 39 in message
