@@ -33,6 +33,8 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 #: the uniforms a draw may use: a keyed stream's smallest, and the largest double below 1 (the
 #: stream's largest, 1 − 2⁻⁵⁴, rounds to 1.0, where a normal's quantile is infinite)
 U_MIN, U_MAX = 2.0 ** -54, 1.0 - 2.0 ** -53
+#: largest magnitude of a distribution parameter (no scenario key is bounded beyond 1e12)
+MAX_PARAMETER = 1e12
 #: every parameter name any distribution takes
 PARAMETERS: tuple[str, ...] = ("low", "high", "mean", "sd", "a", "b", "mode", "shape", "scale")
 
@@ -87,6 +89,15 @@ def check_distribution(block: Any, where: str, add: Callable[..., None]) -> bool
         ok = False
     if not all(math.isfinite(x) for x in v.values()):
         add(where, "distribution parameters must be finite numbers")
+        return False
+    big = [k for k, x in v.items() if abs(x) > MAX_PARAMETER]
+    for k in big:
+        add(f"{where}.{k}", f"must be within ±{MAX_PARAMETER:g}, got {v[k]:g}", "no scenario key takes such values")
+    if name == "lognormal" and ("mean" in v and abs(v["mean"]) > 700 or "sd" in v and v["sd"] > 50):
+        add(where, "lognormal mean (of the log) must be within ±700 and sd at most 50: exp() of more "
+            "overflows", "mean and sd are of the natural log: mean = log(the median)")
+        return False
+    if big:
         return False
     for k in ("sd", "a", "b", "shape", "scale", "mean"):
         positive = k in ("sd", "a", "b", "shape", "scale") or (name == "gamma" and k == "mean")

@@ -99,7 +99,7 @@ def check_blocks(raw: Any, add, file: str, lines: dict[str, int],
             add(at, "must be a table [[vary]]")
             continue
         kind = item.get("kind")
-        if kind not in _BLOCKS:
+        if not isinstance(kind, str) or kind not in _BLOCKS:
             hint = did_you_mean(str(kind), KINDS) if isinstance(kind, str) else None
             add(f"{at}.kind", "required key is missing" if kind is None else f"unknown kind {kind!r}",
                 hint or f"one of {', '.join(KINDS)}")

@@ -213,15 +213,24 @@ def _broadcast(arrays: list[np.ndarray]) -> list[np.ndarray]:
                          title="invalid settlement input") from None
 
 
+#: largest budget, spending or reasonable overspend settled, yuan: a thousand trillion, far above any
+#: fund, so that the settlement's products of rates and amounts stay finite
+MAX_AMOUNT = 1e15
+
+
 def amount_checks(B: np.ndarray, S: np.ndarray, q: np.ndarray, Rz: np.ndarray,
                   full_score: float) -> list[tuple[str, str, np.ndarray]]:
     """Range checks of settlement inputs: ``(argument, requirement, bad-element mask)`` for each
     argument with a bad element, the mask in that argument's own shape (NaN fails every check)."""
+    too_big = "must be at most 1e15 yuan (a thousand trillion: a unit mistake?)"
     checks = [
         ("budget", "must be > 0 and finite", ~(np.isfinite(B) & (B > 0))),
+        ("budget", too_big, np.isfinite(B) & (B > MAX_AMOUNT)),
         ("spending", "must be >= 0 and finite", ~(np.isfinite(S) & (S >= 0))),
+        ("spending", too_big, np.isfinite(S) & (S > MAX_AMOUNT)),
         ("score", f"must be in [0, full_score = {full_score:g}]", ~((q >= 0) & (q <= full_score))),
         ("reasonable", "must be >= 0", ~(Rz >= 0)),
+        ("reasonable", too_big, np.isfinite(Rz) & (Rz > MAX_AMOUNT)),  # inf: all of it reasonable
     ]
     return [(name, text, bad) for name, text, bad in checks if bad.any()]
 

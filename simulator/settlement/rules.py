@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from simulator.errors import (
@@ -51,10 +51,18 @@ RulesCheck = Callable[[Mapping[str, Any]], Iterable[Problem]]
 
 #: a share of an amount, in [0, 1]
 Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
-#: a rate in units of the budget B, >= 0 and finite
-Rate = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
-#: a rate in units of B, >= 0, ``inf`` meaning "no cap"
-CapRate = Annotated[float, Field(strict=True, ge=0.0)]
+#: a rate in units of the budget B, >= 0 and finite, at most 1,000 (a thousand budgets)
+Rate = Annotated[float, Field(strict=True, ge=0.0, le=1e3, allow_inf_nan=False)]
+
+
+def _cap(value: float) -> float:
+    if math.isfinite(value) and value > 1e3:
+        raise ValueError(f"must be at most 1000 (a thousand budgets), or inf for no cap; got {value:g}")
+    return value
+
+
+#: a rate in units of B, >= 0, ``inf`` meaning "no cap"; finite ones at most 1,000
+CapRate = Annotated[float, Field(strict=True, ge=0.0), AfterValidator(_cap)]
 #: upper edge of a band, a rate in units of B, > 0, ``inf`` for the last band
 Upto = Annotated[float, Field(strict=True, gt=0.0)]
 Part = Literal["surplus", "overspend", "withhold"]
