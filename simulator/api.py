@@ -62,8 +62,11 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], *, replications: in
     # (scenario.resolved.toml reruns to the same results; the hash covers them)
     scenario = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(
         update={"seed": seed, "replications": n})})
-    model = prepare(scenario)
+    from simulator.memory import check_fits
+
     span = worlds if worlds is not None else range(n)
+    check_fits(scenario, len(span), threads)  # before anything large is built
+    model = prepare(scenario)
     if target_se is not None and worlds is not None:
         raise InputError(Problem("target_se", "a target SE chooses the worlds itself", hint="drop worlds="))
     total = len(span) * (scenario.scenario.years + 1)

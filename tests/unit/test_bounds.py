@@ -246,3 +246,19 @@ def test_valid_draws_are_unchanged_by_the_guards() -> None:
     out += [float(x) for x in state]
     digest = hashlib.sha256(np.asarray(out, dtype=np.float64).tobytes()).hexdigest()
     assert digest == "f99476c711398e2b50051d15caa9548b25f8f7fadd18aa88356174ad9e4f27d5"
+
+
+def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(monkeypatch) -> None:
+    import simulator.memory as memory
+    from simulator.errors import InputError
+
+    import simulator
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 256 * 2**20)  # a 256 MiB machine
+    s = simulator.load_scenario(REFERENCE, {"population.size": 5_000_000})
+    with pytest.raises(InputError) as info:
+        simulator.run(s, replications=2, seed=1)
+    text = info.value.format()
+    assert "GiB of memory" in text and "0.2 GiB is available" in text and "population.size" in text
+    monkeypatch.setattr(memory, "available_bytes", lambda: None)  # unknown: not refused
+    assert memory.run_bytes(s, 2) > 256 * 2**20
