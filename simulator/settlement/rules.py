@@ -49,6 +49,8 @@ _PARTS = ("withhold_rate", "surplus", "overspend", "assessment")
 #: relative to the table (``assessment.indicators[0].key``), placed by :func:`load_rules`
 RulesCheck = Callable[[Mapping[str, Any]], Iterable[Problem]]
 
+#: largest magnitude of an indicator target or tolerance (yuan, shares, scores: 1e15 is beyond any)
+MAX_INDICATOR_VALUE = 1e15
 #: a share of an amount, in [0, 1]
 Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
 #: a rate in units of the budget B, >= 0 and finite, at most 1,000 (a thousand budgets)
@@ -171,9 +173,9 @@ class AssessmentIndicator(_Frozen):
     key: str = Field(min_length=1, description="indicator key (e.g. county_visit_share)")
     direction: Literal["at_least", "at_most"] = Field(
         description="at_least: credit 1 at value >= target; at_most: credit 1 at value <= target")
-    target: float = Field(strict=True, allow_inf_nan=False,
+    target: float = Field(strict=True, allow_inf_nan=False, ge=-MAX_INDICATOR_VALUE, le=MAX_INDICATOR_VALUE,
                           description="target value, in the indicator's unit")
-    tolerance: float = Field(strict=True, ge=0.0, allow_inf_nan=False,
+    tolerance: float = Field(strict=True, ge=0.0, le=MAX_INDICATOR_VALUE, allow_inf_nan=False,
                              description="distance from the target at which credit reaches 0 "
                                          "(0: all or nothing)")
     weight: float = Field(strict=True, ge=0.0, allow_inf_nan=False,

@@ -64,6 +64,9 @@ CORPUS = [
      "population.size"),
     ("run-villages-2-63", ["run", REF, *SMALL, "--set", f"population.villages={BIG}", "--out", "{out}"], {}, 2,
      "population.villages"),
+    # a tolerance of 1e308 validated, ran, then the report's figure failed on an infinite axis (exit 1)
+    ("validate-tolerance-1e308", ["validate", REF, "--set", "settlement.assessment.indicators[1].tolerance=1e+308"],
+     {}, 2, "settlement.assessment.indicators[1].tolerance"),
     # committed HEAD 4fbc181: plan_tasks built 2**62 chunk ranges (MemoryError, 24 GB before the
     # OOM killer); the working tree bounds sweep.replications at 1,000,000
     ("batch-replications-2-63", ["batch", "{tmp}/sweep.toml", "--out", "{out}", "--workers", "1"],
