@@ -193,16 +193,40 @@ class Results:
         if missing:
             raise InputError(Problem(str(folder), f"not an mcsim results folder: missing {', '.join(missing)}",
                                      hint="point at the folder `mcsim run` wrote"))
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        referrals = (pd.read_parquet(folder / "referrals.parquet") if (folder / "referrals.parquet").is_file()
+        summary = _stored_summary(folder / "summary.json")
+        referrals = (_stored_table(folder / "referrals.parquet") if (folder / "referrals.parquet").is_file()
                      else pd.DataFrame(columns=["world", "year", "from_tier", "to_tier", "count"]))
-        microdata = (pd.read_parquet(folder / "microdata.parquet") if (folder / "microdata.parquet").is_file()
+        microdata = (_stored_table(folder / "microdata.parquet") if (folder / "microdata.parquet").is_file()
                      else None)
         return cls(scenario=load_scenario(folder / "scenario.resolved.toml"), microdata=microdata,
                    scenario_hash=summary["scenario"]["hash"], seed=int(summary["scenario"]["seed"]),
-                   worlds=pd.read_parquet(folder / "worlds.parquet"),
-                   flows=pd.read_parquet(folder / "flows.parquet"), referrals=referrals,
+                   worlds=_stored_table(folder / "worlds.parquet"),
+                   flows=_stored_table(folder / "flows.parquet"), referrals=referrals,
                    runtime=summary.get("runtime", {}), stopping=summary.get("target_se"))
+
+
+def _stored_summary(path: Path) -> dict[str, Any]:
+    """A results folder's summary.json, or :class:`InputError` naming it when it is corrupt."""
+    from simulator.errors import InputError, Problem
+
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        int(summary["scenario"]["seed"]), str(summary["scenario"]["hash"])
+        return summary
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(Problem("", f"corrupt or truncated results file ({type(exc).__name__})", file=str(path),
+                                 hint="run `mcsim run` again to rewrite the folder")) from None
+
+
+def _stored_table(path: Path) -> pd.DataFrame:
+    """A results folder's parquet table, or :class:`InputError` naming it when it is corrupt."""
+    from simulator.errors import InputError, Problem
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(Problem("", f"corrupt or truncated results file ({type(exc).__name__})", file=str(path),
+                                 hint="run `mcsim run` again to rewrite the folder")) from None
 
 
 def world_columns(output: Any, *, params: bool = True) -> dict[str, np.ndarray]:

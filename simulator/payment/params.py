@@ -7,6 +7,7 @@ texts: 按病种分值/DRG点数法 and 基础病组 (梧州 2022 (四)(十一);
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -89,8 +90,10 @@ class PointsParams(StrictTable):
     @field_validator("point_value_band")
     @classmethod
     def _band(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 2 or not 0.0 <= value[0] <= value[1]):
-            raise ValueError("point_value_band is [low, high] with 0 <= low <= high (shares of the budget point value)")
+        if value is not None and (len(value) != 2 or not 0.0 <= value[0] <= value[1]
+                                  or not math.isfinite(value[0]) or (math.isfinite(value[1]) and value[1] > 100.0)):
+            raise ValueError("point_value_band is [low, high] with 0 <= low <= high <= 100 (shares of the budget "
+                             "point value; high = inf for no ceiling)")
         return value
 
     @field_validator("budget_weights")

@@ -45,3 +45,29 @@ def test_a_long_cell_is_cut_to_40_characters(tmp_path) -> None:
                      age_bands=("0-14", "15-44", "45-59", "60-74", "75+"))
     message = info.value.format()
     assert "x" * 41 not in message and "x" * 39 in message
+
+
+def test_corrupt_stored_results_name_the_file(tmp_path) -> None:
+    import simulator
+
+    out = tmp_path / "run"
+    simulator.run(REFERENCE, overrides=["population.size=1000", "scenario.years=1", "output.report=false",
+                                        "output.figures=false"], replications=2, seed=1).write(out)
+    for name, junk in (("summary.json", '{"scenario": '), ("worlds.parquet", "not parquet")):
+        original = (out / name).read_bytes()
+        (out / name).write_text(junk, encoding="utf-8")
+        result = CliRunner().invoke(mcsim, ["report", str(out)])
+        assert result.exit_code == 2, result.output
+        assert name in result.output and "corrupt or truncated" in result.output and "Traceback" not in result.output
+        (out / name).write_bytes(original)
+
+
+def test_a_point_value_band_beyond_100_budget_values_is_refused() -> None:
+    import pytest
+
+    from simulator.errors import InputError
+    from simulator.scenario import load_scenario
+
+    with pytest.raises(InputError, match="point_value_band"):
+        load_scenario(REFERENCE, {"payment.drg.point_value_band": [0.9, 1e308]})
+    load_scenario(REFERENCE, {"payment.drg.point_value_band": [0.0, float("inf")]})  # no ceiling: allowed
