@@ -46,6 +46,12 @@ class Problem:
         return text
 
 
+#: largest TOML file read (scenarios, rules and sweeps are a few kilobytes)
+MAX_TOML_BYTES = 10 * 2**20
+#: problems an error message lists before it says how many more there are
+SHOWN_PROBLEMS = 50
+
+
 class InputError(Exception):
     """Bad user input: one or more :class:`Problem` s, all reported at once (exit code 2)."""
 
@@ -56,10 +62,15 @@ class InputError(Exception):
         self.title = title
         super().__init__(self.format())
 
-    def format(self) -> str:
+    def format(self, limit: int = SHOWN_PROBLEMS) -> str:
+        """The title, then each problem on a line: at most ``limit`` of them, then how many more
+        (an error repeated for 200,000 cells is summarised, not printed 200,000 times)."""
         n = len(self.problems)
-        head = f"{self.title}: {n} problem{'s' if n != 1 else ''}"
-        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+        head = f"{self.title}: {n:,} problem{'s' if n != 1 else ''}"
+        lines = [head] + [f"  - {p}" for p in self.problems[:limit]]
+        if n > limit:
+            lines.append(f"  ... and {n - limit:,} more (fix the ones above and validate again)")
+        return "\n".join(lines)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -124,20 +135,26 @@ def toml_key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+# strings of a TOML line (the unrolled form: linear time on a long string, no backtracking)
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|\'[^\']*\'')
+_SPECIAL = re.compile(r"[\"'#]")
 
 
 def _strip_comment(line: str) -> str:
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return line[:i]
-    return line
+    """``line`` without its ``# comment`` (a ``#`` inside quotes is not one); jumps from quote to
+    quote with ``str.find``, so a 50 MB string costs a scan, not a Python loop per character."""
+    i = 0
+    while True:
+        match = _SPECIAL.search(line, i)
+        if match is None:
+            return line
+        ch = match.group()
+        if ch == "#":
+            return line[:match.start()]
+        end = line.find(ch, match.start() + 1)
+        if end < 0:
+            return line
+        i = end + 1
 
 
 def _key_at_line(text: str, line: int) -> str:
@@ -209,6 +226,10 @@ def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
     if not path.is_file():
         raise InputError(Problem("", f"{what} not found", file=str(path),
                                  hint="check the path; relative paths are taken from the current directory"))
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise InputError(Problem("", f"{what} is {path.stat().st_size / 2**20:.0f} MiB; at most "
+                                 f"{MAX_TOML_BYTES // 2**20} MiB is read", file=str(path),
+                                 hint="a scenario or rules file is a few kilobytes: is this the right file?"))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

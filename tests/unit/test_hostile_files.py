@@ -71,3 +71,34 @@ def test_a_point_value_band_beyond_100_budget_values_is_refused() -> None:
     with pytest.raises(InputError, match="point_value_band"):
         load_scenario(REFERENCE, {"payment.drg.point_value_band": [0.9, 1e308]})
     load_scenario(REFERENCE, {"payment.drg.point_value_band": [0.0, float("inf")]})  # no ceiling: allowed
+
+
+def test_a_50_mb_scenario_is_refused_at_once(tmp_path) -> None:
+    import time
+
+    path = tmp_path / "big.toml"
+    path.write_text('[scenario]\nname = "' + "x" * 50_000_000 + '"\n', encoding="utf-8")
+    started = time.perf_counter()
+    result = CliRunner().invoke(mcsim, ["validate", str(path)])
+    assert result.exit_code == 2 and "at most 10 MiB" in result.output, result.output[:500]
+    assert time.perf_counter() - started < 5.0  # was 22 s and 6 GB: a regex and a Python loop per character
+
+
+def test_a_long_string_costs_a_scan_not_a_loop() -> None:
+    import time
+
+    from simulator.errors import toml_key_lines
+
+    text = '[scenario]\nname = "' + "x" * 5_000_000 + '" # comment\nyears = 5\n'
+    started = time.perf_counter()
+    assert toml_key_lines(text) == {"scenario": 1, "scenario.name": 2, "scenario.years": 3}
+    assert time.perf_counter() - started < 2.0
+
+
+def test_an_error_repeated_200000_times_is_summarised() -> None:
+    from simulator.errors import InputError, Problem
+
+    text = InputError([Problem("cost", f"not a number (row {i})") for i in range(200_000)], title="bad").format()
+    lines = text.splitlines()
+    assert lines[0] == "bad: 200,000 problems" and len(lines) == 52
+    assert lines[-1].startswith("  ... and 199,950 more")
