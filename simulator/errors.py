@@ -8,6 +8,7 @@ known, what was expected and, for unknown keys, the nearest valid key. The CLI t
 from __future__ import annotations
 
 import difflib
+import os
 import functools
 import re
 from dataclasses import dataclass, field
@@ -219,12 +220,35 @@ def _read_toml_cached(stamp: tuple[str, int, int], what: str) -> tuple[dict[str,
     return _read_toml(Path(stamp[0]), what)
 
 
+def not_a_file(path: Path, what: str = "file") -> str:
+    """Why ``path`` is not a regular file to read, in words: "not found", "is a folder",
+    "is a named pipe (FIFO)" — reading one would block for ever —, "is a device", "is a socket",
+    "is a symbolic-link loop"; "" when it is a regular file."""
+    import errno
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return "is a symbolic-link loop" if exc.errno == errno.ELOOP else "not found"
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return f"is a folder, not a {what}"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file: reading it would wait for a writer"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file"
+    return "is a socket or other special file, not a file"
+
+
 def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
     import tomllib
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem("", f"{what} not found", file=str(path),
+    why = not_a_file(path, what)
+    if why:
+        raise InputError(Problem("", f"{what} {why}", file=str(path),
                                  hint="check the path; relative paths are taken from the current directory"))
     if path.stat().st_size > MAX_TOML_BYTES:
         raise InputError(Problem("", f"{what} is {path.stat().st_size / 2**20:.0f} MiB; at most "

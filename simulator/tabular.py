@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from simulator.errors import InputError, Problem, ProblemList, did_you_mean
+from simulator.errors import InputError, Problem, ProblemList, did_you_mean, not_a_file
 
 #: Rows reported individually per check and column before a one-line summary of the rest.
 MAX_ROWS_REPORTED = 20
@@ -207,8 +207,9 @@ def read_table(path: Path, *, key: str, what: str, problems: ProblemList) -> Tab
     ``key`` is the scenario key that named the file (``casemix.file``); ``what`` names the table.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(key, f"{what} file not found: {path}", file=str(path),
+    why = not_a_file(path)
+    if why:
+        raise InputError(Problem(key, f"{what} file {why}: {path}", file=str(path),
                                  hint="relative paths are taken from the scenario file's folder"))
     if path.suffix.lower() in (".parquet", ".pq"):
         return read_parquet(path, what=what)

@@ -32,7 +32,7 @@ from simulator.calibrate import measures
 from simulator.calibrate.targets import Target
 from simulator.claims_schema import NAMES, REQUIRED
 from simulator.constants import SCHEME_NAMES, TIER_NAMES
-from simulator.errors import InputError, Problem, did_you_mean
+from simulator.errors import InputError, Problem, did_you_mean, not_a_file
 
 SETTINGS = ("outpatient", "inpatient")
 MONEY = ("total_cost", "in_scope_cost", "fund_paid", "self_paid")
@@ -90,8 +90,9 @@ def read_claims(source: str | Path | pd.DataFrame, *, file: str | None = None) -
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(Problem("", "claims file not found", file=str(path)))
+    why = not_a_file(path)
+    if why:
+        raise InputError(Problem("", f"claims file {why}", file=str(path)))
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from simulator.constants import N_TIERS, TIER_LABELS_ZH, TIER_NAMES
-from simulator.errors import InputError, Problem, ProblemList
+from simulator.errors import InputError, Problem, ProblemList, not_a_file
 
 _TIER_CODES = {**{n: i for i, n in enumerate(TIER_NAMES)}, **{n: i for i, n in enumerate(TIER_LABELS_ZH)}}
 
@@ -54,8 +54,9 @@ def read_cases(path: Path, method: str) -> CaseList:
     from simulator import tabular
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem("CASES", "case list not found", file=str(path)), title="invalid case list")
+    why = not_a_file(path)
+    if why:
+        raise InputError(Problem("CASES", f"case list {why}", file=str(path)), title="invalid case list")
     problems = ProblemList(title="invalid case list")
     if path.suffix.lower() == ".xlsx":
         cells = _TableCells(_read_xlsx(path, problems), problems)

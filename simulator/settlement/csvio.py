@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.errors import InputError, Problem, did_you_mean
+from simulator.errors import InputError, Problem, did_you_mean, not_a_file
 from simulator.settlement.core import OUTPUTS, SettlementOutcome, amount_checks
 
 _REQUIRED = ("budget", "spending")
@@ -99,8 +99,9 @@ def read_table(path: Path, full_score: float) -> SettlementTable:
 
 def _read_cells(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     file = str(path)
-    if not path.is_file():
-        raise InputError(Problem("", "input CSV not found", file=file), title="invalid settlement CSV")
+    why = not_a_file(path)
+    if why:
+        raise InputError(Problem("", f"input CSV {why}", file=file), title="invalid settlement CSV")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)

@@ -102,3 +102,17 @@ def test_an_error_repeated_200000_times_is_summarised() -> None:
     lines = text.splitlines()
     assert lines[0] == "bad: 200,000 problems" and len(lines) == 52
     assert lines[-1].startswith("  ... and 199,950 more")
+
+
+def test_fifos_folders_and_link_loops_are_named_as_what_they_are(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.csv"
+    os.symlink(loop, loop)
+    for target, words in ((fifo, "named pipe"), (tmp_path, "is a folder"), (loop, "symbolic-link loop")):
+        result = CliRunner().invoke(mcsim, ["validate", str(REFERENCE), "--set", f"casemix.file={target}"])
+        assert result.exit_code == 2 and words in result.output, result.output  # and no hang on the FIFO
+        result = CliRunner().invoke(mcsim, ["validate", str(target)])  # click names a folder itself
+        assert result.exit_code == 2 and (words in result.output or "is a directory" in result.output), result.output
