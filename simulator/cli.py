@@ -76,7 +76,10 @@ class McsimGroup(click.Group):
 
 @click.group(cls=McsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mcsim")
-def mcsim() -> None:
+@click.option("--safe", is_flag=True, help="Refuse file references outside the folder of the file that "
+                                            "names them (for services running others' scenarios; also "
+                                            "MCSIM_SAFE_PATHS=1).")
+def mcsim(safe: bool) -> None:
     """mcsim — Monte Carlo simulator for county medical-community global budgets (医共体医保总额付费).
 
     \b
@@ -86,6 +89,19 @@ def mcsim() -> None:
       mcsim run scenarios/reference.toml --replications 50
       mcsim settle --rules county-tiered --budget 1e8 --spending 9e7 --score 80
     """
+    if safe:
+        from simulator.safety import ENV
+
+        before = os.environ.get(ENV)
+        os.environ[ENV] = "1"
+
+        def restore() -> None:  # in-process callers (tests, notebooks) get their environment back
+            if before is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = before
+
+        click.get_current_context().call_on_close(restore)
 
 
 def _silence_stdout() -> None:

@@ -98,8 +98,12 @@ def load_sweep(source: str | Path) -> Sweep:
         if metric not in BY_KEY:
             add(f"sweep.metrics[{i}]", f"unknown indicator '{metric}'",
                 did_you_mean(metric, BY_KEY) or "see simulator.indicators")
+    from simulator.safety import HINT, MESSAGE, outside, safe_paths
+
     base = _resolve(folder, meta.base)
-    if not base.is_file():
+    if safe_paths() and outside(base, folder):
+        add("sweep.base", MESSAGE, HINT)
+    elif not base.is_file():
         add("sweep.base", f"base scenario not found: {base}", "relative paths are taken from the sweep file's folder")
     counties = _counties(top.county, base, folder, add)
     problems.raise_if_any()
@@ -158,7 +162,11 @@ def _counties(raw: list[Any], base: Path, folder: Path, add) -> list[County]:
             add(f"county[{i}].name", f"duplicate county name {c.name!r}")
         seen.add(c.name)
         scenario = _resolve(folder, c.scenario) if c.scenario else base
-        if c.scenario and not scenario.is_file():
+        from simulator.safety import HINT, MESSAGE, outside, safe_paths
+
+        if c.scenario and safe_paths() and outside(scenario, folder):
+            add(f"county[{i}].scenario", MESSAGE, HINT)
+        elif c.scenario and not scenario.is_file():
             add(f"county[{i}].scenario", f"scenario not found: {scenario}",
                 "relative paths are taken from the sweep file's folder")
         out.append(County(c.name, scenario, tuple(_flat(c.overrides).items())))

@@ -197,7 +197,7 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     overridden = [key for key, _ in set_items]
     created = [key for key in overridden if not _has_path(data, key)]
     _apply_in_place(data, set_items)
-    _resolve_file_refs(data, folder)
+    unsafe = _resolve_file_refs(data, folder)
 
     def from_set(problem: Problem) -> bool:
         p = problem.path
@@ -218,6 +218,8 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     from simulator.scenario.checks import check_partial, check_scenario
 
     title = f"invalid scenario {file or ''}".strip()
+    if unsafe:
+        raise InputError([locate(p) for p in unsafe], title=title)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -251,7 +253,12 @@ def _missing_file(name: str) -> bool:
     return name != SET_ORIGIN and not name.startswith("builtin:") and not Path(name).exists()
 
 
-def _resolve_file_refs(data: dict[str, Any], folder: Path) -> None:
+def _resolve_file_refs(data: dict[str, Any], folder: Path) -> list[Problem]:
+    """Make file references absolute (relative ones from ``folder``); with safe paths on
+    (:mod:`simulator.safety`), the problems of those outside ``folder``."""
+    from simulator.safety import HINT, MESSAGE, outside, safe_paths
+
+    problems = []
     for table, key in _FILE_KEYS:
         section = data.get(table)
         if not isinstance(section, dict):
@@ -261,6 +268,10 @@ def _resolve_file_refs(data: dict[str, Any], folder: Path) -> None:
             continue
         path = Path(value).expanduser()
         section[key] = str(path if path.is_absolute() else (folder / path).resolve())
+        if safe_paths() and outside(section[key], folder):
+            problems.append(Problem(f"{table}.{key}", MESSAGE, hint=HINT))
+            section[key] = None  # never read
+    return problems
 
 
 def is_file_reference(table: str, key: str, value: str) -> bool:

@@ -116,3 +116,28 @@ def test_fifos_folders_and_link_loops_are_named_as_what_they_are(tmp_path) -> No
         assert result.exit_code == 2 and words in result.output, result.output  # and no hang on the FIFO
         result = CliRunner().invoke(mcsim, ["validate", str(target)])  # click names a folder itself
         assert result.exit_code == 2 and (words in result.output or "is a directory" in result.output), result.output
+
+
+def test_safe_paths_confine_file_references_to_the_scenario_folder(tmp_path, monkeypatch) -> None:
+    import os
+    import shutil
+
+    monkeypatch.delenv("MCSIM_SAFE_PATHS", raising=False)
+    folder = tmp_path / "county"
+    folder.mkdir()
+    scenario = folder / "scenario.toml"
+    shutil.copy(REFERENCE, scenario)
+    inside = folder / "cm.csv"
+    shutil.copy(Path(__file__).resolve().parents[2] / "simulator" / "builtin" / "casemix_reference.csv", inside)
+    outside = tmp_path / "elsewhere.csv"
+    shutil.copy(inside, outside)
+    for ref in ("../elsewhere.csv", str(outside), "/proc/self/environ"):
+        result = CliRunner().invoke(mcsim, ["--safe", "validate", str(scenario), "--set", f"casemix.file={ref}"])
+        assert result.exit_code == 2 and "safe paths are on" in result.output, result.output
+    assert CliRunner().invoke(mcsim, ["--safe", "validate", str(scenario), "--set", "casemix.file=cm.csv"]).exit_code == 0
+    assert "MCSIM_SAFE_PATHS" not in os.environ  # --safe does not outlive its command
+    monkeypatch.setenv("MCSIM_SAFE_PATHS", "1")
+    result = CliRunner().invoke(mcsim, ["validate", str(scenario), "--set", f"casemix.file={outside}"])
+    assert result.exit_code == 2 and "safe paths are on" in result.output
+    monkeypatch.setenv("MCSIM_SAFE_PATHS", "0")  # off: users' absolute and relative paths are read
+    assert CliRunner().invoke(mcsim, ["validate", str(scenario), "--set", f"casemix.file={outside}"]).exit_code == 0
