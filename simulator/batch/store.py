@@ -49,7 +49,14 @@ class Store:
         if self.out.exists() and not self.out.is_dir():
             raise InputError(Problem("--out", f"{self.out} exists and is not a folder"))
         if self.plan_file.is_file():
-            old = json.loads(self.plan_file.read_text(encoding="utf-8"))
+            try:
+                old = json.loads(self.plan_file.read_text(encoding="utf-8"))
+                if not isinstance(old, dict):
+                    raise ValueError("not a JSON object")
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                raise InputError(Problem("--out", f"{self.plan_file} is corrupt or truncated ({type(exc).__name__}): "
+                                         "this folder's batch cannot be resumed", file=str(self.plan_file),
+                                         hint="choose another --out (or delete the folder)")) from None
             if not resume:
                 raise InputError(Problem("--out", f"{self.out} already holds a batch ({old.get('name')})",
                                          hint="pass --resume to complete it, or choose another --out"))
@@ -71,10 +78,13 @@ class Store:
         """Ids of tasks whose marker is there and whose part file matches it."""
         done = set()
         for marker in self.tasks.glob("*.json"):
-            try:
+            try:  # a corrupt marker is not a done task: it runs again
                 info = json.loads(marker.read_text(encoding="utf-8"))
+                if not (isinstance(info, dict) and isinstance(info.get("part"), str)
+                        and isinstance(info.get("task"), str)):
+                    continue
                 data = (self.out / info["part"]).read_bytes()
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
             if hashlib.sha256(data).hexdigest() == info.get("sha256"):
                 done.add(info["task"])

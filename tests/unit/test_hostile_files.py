@@ -141,3 +141,21 @@ def test_safe_paths_confine_file_references_to_the_scenario_folder(tmp_path, mon
     assert result.exit_code == 2 and "safe paths are on" in result.output
     monkeypatch.setenv("MCSIM_SAFE_PATHS", "0")  # off: users' absolute and relative paths are read
     assert CliRunner().invoke(mcsim, ["validate", str(scenario), "--set", f"casemix.file={outside}"]).exit_code == 0
+
+
+def test_a_corrupt_batch_plan_or_marker_is_named_or_rerun(tmp_path) -> None:
+    import pytest
+
+    from simulator.batch.store import Store
+    from simulator.errors import InputError
+
+    store = Store(tmp_path / "batch")
+    plan = {"name": "s", "fingerprint": "abc", "tasks": []}
+    store.open(plan, resume=False)
+    store.plan_file.write_text('{"name": "s", "fingerp', encoding="utf-8")  # truncated by a crash
+    with pytest.raises(InputError) as info:
+        store.open(plan, resume=True)
+    assert "sweep.json" in info.value.format() and "corrupt or truncated" in info.value.format()
+    store.plan_file.write_text('{"name": "s", "fingerprint": "abc"}', encoding="utf-8")
+    (store.tasks / "v0000--c--0.json").write_text('{"part": 7, "task": []}', encoding="utf-8")
+    assert store.open(plan, resume=True) == set()  # a corrupt marker is not a done task
