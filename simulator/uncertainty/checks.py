@@ -21,6 +21,7 @@ import numpy as np
 
 from simulator.distributions import U_MAX, U_MIN, check_distribution, quantiles, support
 from simulator.errors import Problem
+from simulator.uncertainty.table import drawn_value
 
 #: stands for an end no draw can reach a finite value of (never, for the distributions we have)
 UNBOUNDED = 1e12
@@ -159,10 +160,7 @@ def _check_ends(s: Any, data: dict, at: str, p: Any, add) -> None:
     extremes = quantiles(p, [U_MIN, U_MAX], p.interval)
     for end, drawn in zip((lo, hi), extremes):
         x = float(drawn) if math.isfinite(drawn) else math.copysign(UNBOUNDED, end)
-        value = [v * x for v in base] if p.scales_vector else x
-        if isinstance(base, int) and not isinstance(base, bool):
-            value = int(round(x))
-        reason = _invalid_with(s, data, p.key, value, _set_path)
+        reason = _invalid_with(s, data, p.key, drawn_value(base, x, p.scales_vector), _set_path)
         if reason is not None:
             shown = f"{x:g}" if abs(x) < UNBOUNDED else ("-inf" if end < 0 else "inf") + " (unbounded)"
             what = f"× {shown}" if p.scales_vector else shown

@@ -17,6 +17,7 @@ import numpy as np
 
 from simulator.uncertainty.draws import ParameterDraws, draw_parameters
 from simulator.uncertainty.factors import WorldFactors, is_fast
+from simulator.uncertainty.table import drawn_value
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,7 @@ def world_model(model: Any, plan: WorldPlan, i: int, world: int) -> Any:
     data = scenario_dict(s)
     scale = {p.key: p.scales_vector for p in s.uncertainty.param}
     for key, values in plan.structural.items():
-        x = float(values[i])
-        base = get_path(data, key)
-        value = [v * x for v in base] if scale.get(key) else x
-        if isinstance(base, int) and not isinstance(base, bool):
-            value = int(round(x))
-        elif scale.get(key) and base and isinstance(base[0], int):
-            value = [int(round(v)) for v in value]
-        _set_path(data, key, value)
+        _set_path(data, key, drawn_value(get_path(data, key), float(values[i]), scale.get(key, False)))
     data["uncertainty"] = {**data.get("uncertainty", {}), "enabled": False}
     seed = model.population_seed
     data["population"]["seed"] = world_population_seed(seed, world) if plan.per_world_population else seed

@@ -98,6 +98,17 @@ class UncertaintyTable(StrictTable):
         return out
 
 
+def drawn_value(base: object, x: float, scales: bool) -> object:
+    """The scenario value of a draw ``x`` of a key whose value is ``base``: x itself, or every
+    element × x for ``scale = true``; integer keys (and integer vectors) rounded."""
+    def whole(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if scales:
+        return [int(round(v * x)) if whole(v) else v * x for v in base]  # type: ignore[union-attr]
+    return int(round(x)) if whole(base) else x
+
+
 def describe(scenario: object) -> list[str]:
     """The uncertainty of a validated scenario in a few terminal lines (``mcsim validate``)."""
     from simulator.distributions import given_parameters
