@@ -23,6 +23,17 @@ REFERENCE = REPO / "scenarios" / "reference.toml"
 RESULTS = REPO / "benchmarks" / "results"
 
 
+def kernel_caller():
+    """The module whose ``simulate_year`` the engine calls (``simulator.kernel_year``, or
+    ``simulator.engine`` in trees before it), for benchmarks that time the kernel."""
+    try:
+        from simulator import kernel_year
+        return kernel_year
+    except ImportError:
+        from simulator import engine
+        return engine
+
+
 def spread(values: Sequence[float]) -> dict[str, float]:
     """min / median / max of repeated measurements."""
     return {"min": float(min(values)), "median": float(statistics.median(values)), "max": float(max(values))}

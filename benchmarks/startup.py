@@ -84,8 +84,9 @@ def _probe() -> None:
     marks: dict[str, float] = {}
 
     def run(*args, **kwargs):
-        from simulator import engine
+        from benchmarks.common import kernel_caller
 
+        engine = kernel_caller()
         kernel = engine.simulate_year
 
         def timed(*a):
