@@ -46,6 +46,7 @@ FLOW_QUANTITIES: tuple[Column, ...] = (
     Column("oop", "float64", "yuan", "个人自付", "Out of pocket", "pre"),
     Column("days", "float64", "bed-days", "床日", "Bed-days", "pre"),
     Column("payment", "float64", "yuan", "基金支付(支付方式)", "Fund payment to the provider", "pre"),
+    Column("weight", "float64", "relative weight", "DRG权重合计", "DRG weights of admissions (sum)", "pre"),
 )
 
 FLOW_COLUMNS: tuple[Column, ...] = (
