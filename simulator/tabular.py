@@ -1,8 +1,11 @@
-"""Reading users' tables (CSV or parquet) and reporting bad cells by file, column and row.
+"""Reading users' tables (CSV, xlsx or parquet) and reporting bad cells by file, column and row.
 
 Case-mix tables and population files share one reader so that every problem reads the same way:
 ``people.csv:12: column sex: expected 0 or 1 (got '2')`` for CSV (the line number counts the
-header as line 1), ``people.parquet: row 11, column sex: ...`` for parquet (rows numbered from 1).
+header as line 1), ``people.parquet: row 11, column sex: ...`` for parquet (rows numbered from 1),
+``people.xlsx:12: ...`` for xlsx (the sheet's row number). CSV text is UTF-8 (a BOM is allowed) or
+GBK/GB18030, detected or chosen (:func:`simulator.tables_io.decode`); column names may be the zh/en
+labels of the keys where the caller has a label table (:func:`simulator.tables_io.alias_header`).
 Readers never stop at the first bad cell: they collect problems in a :class:`ProblemList` and the
 caller raises them together. A check that fails on many rows reports the first
 :data:`MAX_ROWS_REPORTED` and one summary line with the count of the rest.
@@ -14,7 +17,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -36,7 +39,9 @@ class Table:
     file : name of the file shown in problems.
     header : column names in file order.
     columns : column name -> raw values, one per row (object or numeric array).
-    lines : 1-based physical line of each row for CSV (header = line 1); None for parquet.
+    lines : 1-based physical line of each row for CSV (header = line 1), the sheet row for xlsx;
+        None for parquet.
+    encoding : the codec a CSV was read with (``utf-8``, ``gb18030`` ...); None otherwise.
     """
 
     file: str
@@ -44,6 +49,7 @@ class Table:
     columns: dict[str, np.ndarray]
     lines: np.ndarray | None
     ragged: bool = False         # some rows did not match the header: not a table to quote from
+    encoding: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -199,28 +205,72 @@ def _to_float(value: object) -> float:
 # Readers
 # ---------------------------------------------------------------------------------------------
 
-def read_table(path: Path, *, key: str, what: str, problems: ProblemList) -> Table | None:
-    """Read a CSV or parquet file (by suffix: ``.parquet``/``.pq`` are parquet, else CSV).
+def read_table(path: Path, *, key: str, what: str, problems: ProblemList, sheet: str | None = None,
+               encoding: str | None = None, labels: Mapping[str, tuple[str, str]] | None = None,
+               ) -> Table | None:
+    """Read a CSV, xlsx or parquet file (by suffix: ``.parquet``/``.pq`` parquet, ``.xlsx``/``.xlsm``
+    a workbook's first sheet or ``sheet``, anything else CSV in UTF-8 or GBK, or ``encoding``).
 
-    A missing, unreadable or non-UTF-8 file raises :class:`InputError` at once (nothing else can
-    be checked); ragged CSV rows are added to ``problems`` and left out of the table.
-    ``key`` is the scenario key that named the file (``casemix.file``); ``what`` names the table.
+    A missing, unreadable or undecodable file raises :class:`InputError` at once (nothing else
+    can be checked); ragged rows are added to ``problems`` and left out of the table.
+    ``key`` is the scenario key or option that named the file (``casemix.file``); ``what`` names
+    the table; ``labels`` (key -> (zh, en)) lets the header use the labels instead of the keys.
     """
+    from simulator import tables_io
+
     path = Path(path)
     why = not_a_file(path)
     if why:
         raise InputError(Problem(key, f"{what} file {why}: {path}", file=str(path),
                                  hint="relative paths are taken from the scenario file's folder"))
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return read_parquet(path, what=what)
+    suffix = path.suffix.lower()
+    if sheet is not None and suffix not in tables_io.XLSX_SUFFIXES:
+        raise InputError(Problem("--sheet", f"only for an xlsx workbook, not {path.name}", file=str(path)),
+                         title="invalid options")
+    if suffix in (".parquet", ".pq"):
+        return read_parquet(path, what=what, labels=labels)
+    if suffix in tables_io.XLSX_SUFFIXES or suffix == ".xls":
+        return read_xlsx(path, what=what, problems=problems, sheet=sheet, labels=labels)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(Problem(key, f"cannot read {what} file: {exc}", file=str(path))) from None
-    return parse_csv(data, file=str(path), what=what, problems=problems)
+    return parse_csv(data, file=str(path), what=what, problems=problems, encoding=encoding, labels=labels)
 
 
-def read_parquet(path: Path, *, what: str) -> Table:
+def read_xlsx(path: Path, *, what: str, problems: ProblemList, sheet: str | None = None,
+              labels: Mapping[str, tuple[str, str]] | None = None) -> Table:
+    """One sheet of a workbook as a :class:`Table` (``lines``: the sheet's row numbers)."""
+    from simulator import tables_io
+
+    file = str(path)
+    cells, body = tables_io.read_xlsx(path, sheet)
+    header = tables_io.alias_header(["" if v is None else str(v) for v in cells], labels)
+    _check_header(header, cells, file, what, line=1)
+    for number, row in body:
+        if any(v is not None and str(v).strip() for v in row[len(header):]):
+            problems.add("", f"cells beyond the header's {len(header)} columns", file=file, line=number)
+    columns = {}
+    for j, name in enumerate(header):
+        columns[name] = np.empty(len(body), dtype=object)
+        columns[name][:] = [row[j] if j < len(row) else None for _, row in body]
+    return Table(file, tuple(header), columns, np.array([n for n, _ in body], dtype=np.int64))
+
+
+def _check_header(header: Sequence[str], given: Sequence[object], file: str, what: str,
+                  line: int | None) -> None:
+    """Raise for duplicate column names (a label and its key count as one name) or empty ones."""
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        def shown(name: str) -> str:
+            spelt = [str(g).strip() for g, h in zip(given, header) if h == name]
+            return "" if all(s == name for s in spelt) else f" (as {', '.join(spelt)})"
+
+        raise InputError([Problem(f"column {h}", f"duplicate column name{shown(h)}", file=file, line=line)
+                          for h in duplicates], title=f"invalid {what} file")
+
+
+def read_parquet(path: Path, *, what: str, labels: Mapping[str, tuple[str, str]] | None = None) -> Table:
     """Read a parquet file into a :class:`Table` (rows numbered from 1 in problems)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -230,9 +280,13 @@ def read_parquet(path: Path, *, what: str) -> Table:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(Problem("", f"not a readable parquet {what} file: {exc}", file=str(path),
                                  hint="write it with pandas.DataFrame.to_parquet or pyarrow")) from None
+    from simulator.tables_io import alias_header
+
+    names = alias_header([str(n) for n in arrow.column_names], labels)
+    _check_header(names, arrow.column_names, str(path), what, line=None)
     columns: dict[str, np.ndarray] = {}
-    for name in arrow.column_names:
-        column = arrow.column(name)
+    for name, given in zip(names, arrow.column_names):
+        column = arrow.column(given)
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
         if column.null_count and not pa.types.is_floating(column.type):
@@ -241,22 +295,17 @@ def read_parquet(path: Path, *, what: str) -> Table:
             values = column.to_numpy(zero_copy_only=False)
         if values.dtype.kind not in "biufO":
             values = values.astype(object)
-        columns[str(name)] = values
-    problems = [Problem("", f"duplicate column name '{n}'", file=str(path))
-                for n in sorted({n for n in arrow.column_names if arrow.column_names.count(n) > 1})]
-    if problems:
-        raise InputError(problems, title=f"invalid {what} file")
-    return Table(str(path), tuple(arrow.column_names), columns, None)
+        columns[name] = values
+    return Table(str(path), tuple(names), columns, None)
 
 
-def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Table:
-    """Parse UTF-8 CSV bytes (a BOM is allowed) keeping each row's physical line number."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(Problem("", f"not valid UTF-8 (byte {exc.start})", file=file, line=line,
-                                 hint="save the file as UTF-8 (CSV UTF-8 in Excel)")) from None
+def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList, encoding: str | None = None,
+              labels: Mapping[str, tuple[str, str]] | None = None) -> Table:
+    """Parse CSV bytes (UTF-8, a BOM allowed, or GBK/GB18030; or ``encoding``) keeping each row's
+    physical line number; ``labels`` as in :func:`read_table`."""
+    from simulator.tables_io import alias_header, decode
+
+    text, codec = decode(data, file=file, encoding=encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -268,7 +317,8 @@ def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Ta
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # blank line
             if header is None:
-                header = [cell.strip() for cell in record]
+                given = [cell.strip() for cell in record]
+                header = alias_header(given, labels)
                 continue
             if len(record) != len(header):
                 ragged = True
@@ -283,13 +333,10 @@ def parse_csv(data: bytes, *, file: str, what: str, problems: ProblemList) -> Ta
                                  hint="check the quoting on this line"), title=f"invalid {what} file") from None
     if header is None:
         raise InputError(Problem("", f"the {what} file is empty", file=file), title=f"invalid {what} file")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    if duplicates:
-        raise InputError([Problem(f"column {h}", "duplicate column name", file=file, line=1)
-                          for h in duplicates], title=f"invalid {what} file")
+    _check_header(header, given, file, what, line=1)
     columns = {}
     for j, name in enumerate(header):
         values = np.empty(len(rows), dtype=object)
         values[:] = [r[j] for r in rows]
         columns[name] = values
-    return Table(file, tuple(header), columns, np.asarray(lines, dtype=np.int64), ragged)
+    return Table(file, tuple(header), columns, np.asarray(lines, dtype=np.int64), ragged, codec)
