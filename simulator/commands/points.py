@@ -11,14 +11,15 @@ import click
 
 _WHERE = "command line"
 _TITLE = "invalid options"
-_OUT_SUFFIXES = (".csv", ".parquet", ".pq")
+_OUT_SUFFIXES = (".csv", ".xlsx", ".parquet", ".pq", ".json")
 
 _HELP = """Value a year of cases under DRG points (点数法) or DIP scores (按病种分值).
 
-CASES is a CSV, parquet or xlsx file, one row per case: group and cost (yuan) required; oop
-(the patient's share, yuan; default 0); weight (DRG relative weight, required for drg); score
-(DIP 病种分值; default: the group's mean cost ÷ the mean cost of all cases × score_scale); tier
-(0-5, a tier name or its zh label; default coefficient 1). FILE is a rules TOML with a
+CASES is a CSV (UTF-8 or GBK), parquet or xlsx file (first sheet, or --sheet), one row per case:
+group and cost (yuan) required; oop (the patient's share, yuan; default 0); weight (DRG relative
+weight, required for drg); score (DIP 病种分值; default: the group's mean cost ÷ the mean cost of
+all cases × score_scale); tier (0-5, a tier name or its zh label; default coefficient 1). The zh
+labels 病组, 总费用, 个人负担, 相对权重, 病种分值, 医疗机构层级 are accepted as column names. FILE is a rules TOML with a
 [payment.drg] or [payment.dip] table, or a whole scenario file. DRG's base_groups_uniform is
 ignored: a case list does not say which groups are base groups.
 
@@ -62,19 +63,29 @@ _METHOD_TITLES = {"drg": ("DRG点数法 年终清算", "DRG points: year-end set
 @click.option("--point-value", metavar="V", help="Fixed point value, yuan per point.")
 @click.option("--budget-point-value", metavar="V",
               help="With --pool: the budget point value (预算点值) cases are booked at; default point_value.")
-@click.option("--out", "out_file", type=click.Path(path_type=Path), metavar="FILE",
-              help="Write one row per case (.csv or .parquet), atomically.")
+@click.option("--sheet", metavar="NAME",
+              help="With an xlsx CASES: the sheet to read (name or number from 1; default the first).")
+@click.option("--encoding", metavar="CODEC",
+              help="With a CSV CASES: its encoding (default: UTF-8 or GBK, detected), e.g. gbk.")
+@click.option("--out", "out_file", type=click.Path(), metavar="FILE",
+              help="Write one row per case (.csv with a BOM, .xlsx, .parquet or .json), atomically.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
               help="Language of the table (default zh).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on stderr.")
 def command(cases_file: Path, rules_file: Path, method: str | None, pool: str | None, point_value: str | None,
-            budget_point_value: str | None, out_file: Path | None, as_json: bool, lang: str,
-            quiet: bool) -> None:
+            budget_point_value: str | None, sheet: str | None, encoding: str | None, out_file: str | None,
+            as_json: bool, lang: str, quiet: bool) -> None:
     from simulator.errors import InputError
     from simulator.payment import caselist
+    from simulator.tables_io import check_encoding
 
     values, problems = _options(pool, point_value, budget_point_value, out_file)
+    out_file = None if out_file is None else Path(out_file)
+    try:
+        encoding = check_encoding(encoding)
+    except InputError as exc:
+        problems = problems + exc.problems
     title = _TITLE
     try:
         method, params = caselist.load_rules(rules_file, method)
@@ -86,7 +97,7 @@ def command(cases_file: Path, rules_file: Path, method: str | None, pool: str | 
 
     say = (lambda _text: None) if quiet or as_json else (lambda text: click.echo(text, nl=False, err=True))
     try:
-        result = _calculate(say, cases_file, method, params, values, out_file)
+        result = _calculate(say, cases_file, method, params, values, out_file, sheet, encoding)
     except InputError:
         say("\n")  # end the progress line before the problems
         raise
@@ -98,13 +109,14 @@ def command(cases_file: Path, rules_file: Path, method: str | None, pool: str | 
         click.echo(_table(summary, lang, rules_file, cases_file))
 
 
-def _calculate(say, cases_file: Path, method: str, params, values: dict, out_file: Path | None):
+def _calculate(say, cases_file: Path, method: str, params, values: dict, out_file: Path | None,
+               sheet: str | None = None, encoding: str | None = None):
     """Read, book, value (and write) with a progress line through ``say``; the PointsResult."""
     from simulator.payment import caselist
 
     clock = time.perf_counter()
     say(f"reading {cases_file}… ")
-    cases = caselist.read_cases(cases_file, method)
+    cases = caselist.read_cases(cases_file, method, sheet=sheet, encoding=encoding)
     if out_file is not None:
         _check_clash(cases)
     clock = _lap(say, clock, f"{cases.n:,} cases ", "booking… ")
@@ -127,7 +139,7 @@ def _lap(say, since: float, done: str, step: str) -> float:
 
 
 def _options(pool: str | None, point_value: str | None, budget_pv: str | None,
-             out_file: Path | None) -> tuple[dict, list]:
+             out_file: str | None) -> tuple[dict, list]:
     """The numeric options (yuan, yuan per point; None where not given) and their problems."""
     from simulator.errors import Problem
 
@@ -144,11 +156,13 @@ def _options(pool: str | None, point_value: str | None, budget_pv: str | None,
     for option, text in (("--pool", pool), ("--point-value", point_value), ("--budget-point-value", budget_pv)):
         values[option[2:].replace("-", "_")] = _positive(option, text, problems)
     if out_file is not None:
-        if out_file.suffix.lower() not in _OUT_SUFFIXES:
-            problems.append(Problem("--out", "must end in .csv or .parquet", file=str(out_file)))
-        folder = out_file.parent if str(out_file.parent) else Path(".")
-        if not folder.is_dir():
-            problems.append(Problem("--out", "the output directory does not exist", file=str(out_file)))
+        from simulator.errors import InputError
+        from simulator.tables_io import check_out_file
+
+        try:  # before any work: empty, a folder, a missing or unwritable parent, a wrong suffix
+            check_out_file(out_file, suffixes=_OUT_SUFFIXES)
+        except InputError as exc:
+            problems += exc.problems
     return values, problems
 
 
@@ -213,18 +227,24 @@ def _arrow(values):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+#: zh and en labels of the output columns (the input columns': caselist_read.CASE_LABELS)
+_OUT_LABELS = {
+    "base_points": ("基准点数", "base points"), "coefficient": ("等级系数", "tier coefficient"),
+    "points": ("结算点数", "points valued"), "standard": ("支付标准 (元)", "payment standard (yuan)"),
+    "class": ("病例类型", "case class"), "reviewed": ("特例单议", "special review"),
+    "payment": ("基金支付 (元)", "fund payment (yuan)"),
+}
+
+
 def _write(path: Path, table) -> None:
-    """Write the case table as CSV or parquet (by suffix) through :func:`simulator.atomic.write_with`."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+    """Write the case table by suffix (CSV with a BOM, xlsx, parquet, JSON), atomically."""
+    from simulator.payment.caselist_read import CASE_LABELS
+    from simulator.tables_io import YUAN_FEN, write_table
 
-    from simulator.atomic import write_with
-
-    if path.suffix.lower() == ".csv":
-        options = pacsv.WriteOptions(quoting_style="needed")
-        write_with(path, lambda tmp: pacsv.write_csv(table, str(tmp), write_options=options))
-    else:
-        write_with(path, lambda tmp: pq.write_table(table, str(tmp)))
+    labels = {**{k: v[:2] for k, v in CASE_LABELS.items()}, **_OUT_LABELS}
+    formats = {name: YUAN_FEN for name in ("cost", "oop", "standard", "payment", "base_points", "points")}
+    formats.update(weight="0.0000", coefficient="0.00")
+    write_table(table, path, labels, formats)
 
 
 def _table(summary: dict, lang: str, rules_file: Path, cases_file: Path) -> str:

@@ -20,10 +20,14 @@ Examples:
   mcsim settle --rules county-tiered --budget 1e8 --spending 9e7 --score 80
   mcsim settle --rules aca-corridor --budget 1e8 --spending 1.1e8 --json
   mcsim settle --rules my-rules.toml --input years.csv --out settled.csv
+  mcsim settle --rules county-tiered --input 各县.xlsx --sheet 2026 --out 清算.xlsx
 
-With --input, the CSV has columns budget, spending[, score][, reasonable] (other columns pass
-through); the output CSV holds the inputs and every settlement quantity. Without --out it goes to
-standard output.
+With --input, the table (CSV in UTF-8 or GBK, or an xlsx workbook) has columns budget,
+spending[, score][, reasonable], or their zh labels 总额预算, 基金支出, 考核得分, 合理超支; other
+columns pass through. An empty score cell means full score, an empty reasonable cell all
+overspend reasonable. The output holds the inputs and every settlement quantity: CSV (UTF-8 with
+a BOM, for Excel) or, when --out ends in .xlsx, .parquet or .json, that format. Without --out,
+CSV goes to standard output.
 """
 
 
@@ -35,16 +39,22 @@ standard output.
 @click.option("--score", metavar="POINTS", help="Assessment score q (考核得分); default: full score.")
 @click.option("--reasonable", metavar="YUAN",
               help="Reasonable overspend Rz (合理超支), yuan; default: all overspend is reasonable.")
-@click.option("--input", "input_csv", type=click.Path(path_type=Path), metavar="CSV",
-              help="Settle every row of a CSV file instead.")
-@click.option("--out", "out_csv", type=click.Path(path_type=Path), metavar="CSV",
-              help="With --input: write the settled CSV here (atomically) instead of to stdout.")
+@click.option("--input", "input_csv", type=click.Path(path_type=Path), metavar="TABLE",
+              help="Settle every row of a table (CSV or .xlsx) instead.")
+@click.option("--sheet", metavar="NAME",
+              help="With an xlsx --input: the sheet to read (name or number from 1; default the first).")
+@click.option("--encoding", metavar="CODEC",
+              help="With a CSV --input: its encoding (default: UTF-8 or GBK, detected), e.g. gbk.")
+@click.option("--out", "out_csv", type=click.Path(), metavar="FILE",
+              help="With --input: write the settled table here (atomically; .xlsx, .parquet or .json "
+                   "by name, else CSV) instead of CSV to stdout.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: the inputs and the spec's outputs.")
 def command(rules_source: str, budget: str | None, spending: str | None, score: str | None,
-            reasonable: str | None, input_csv: Path | None, out_csv: Path | None,
-            as_json: bool) -> None:
+            reasonable: str | None, input_csv: Path | None, sheet: str | None, encoding: str | None,
+            out_csv: str | None, as_json: bool) -> None:
     from simulator.errors import InputError, Problem
     from simulator.settlement.rules import load_rules
+    from simulator.tables_io import check_encoding, check_out_file
 
     single = {"--budget": budget, "--spending": spending, "--score": score, "--reasonable": reasonable}
     problems = []
@@ -56,6 +66,15 @@ def command(rules_source: str, budget: str | None, spending: str | None, score: 
         if as_json:
             problems.append(Problem("--json", "not available with --input (the output is CSV)",
                                     file=_WHERE))
+        if out_csv is not None:
+            try:  # before any work: an output nobody can write is known now
+                check_out_file(out_csv, suffixes=None)
+            except InputError as exc:
+                problems += exc.problems
+        try:
+            encoding = check_encoding(encoding)
+        except InputError as exc:
+            problems += exc.problems
     else:
         missing = [name for name in ("--budget", "--spending") if single[name] is None]
         if missing:
@@ -63,12 +82,15 @@ def command(rules_source: str, budget: str | None, spending: str | None, score: 
                                     hint="both --budget and --spending are needed"))
         if out_csv is not None:
             problems.append(Problem("--out", "only with --input", file=_WHERE))
+        for option, value in (("--sheet", sheet), ("--encoding", encoding)):
+            if value is not None:
+                problems.append(Problem(option, "only with --input", file=_WHERE))
     if problems:
         raise InputError(problems, title="invalid options")
 
     rules = load_rules(rules_source, base_dir=Path.cwd())
     if input_csv is not None:
-        _settle_csv(rules, input_csv, out_csv)
+        _settle_csv(rules, input_csv, None if out_csv is None else Path(out_csv), sheet, encoding)
     else:
         _settle_one(rules, single, as_json)
 
@@ -141,15 +163,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _settle_csv(rules, input_csv: Path, out_csv: Path | None) -> None:
+def _settle_csv(rules, input_csv: Path, out_csv: Path | None, sheet: str | None,
+                encoding: str | None) -> None:
     from simulator.settlement.core import settle
-    from simulator.settlement.csvio import read_table, render_table, write_atomic
+    from simulator.settlement.csvio import read_table, render_table, write_output
 
-    table = read_table(input_csv, rules.assessment.full_score)
+    table = read_table(input_csv, rules.assessment.full_score, sheet=sheet, encoding=encoding)
     outcome = settle(rules, table.budget, table.spending, table.score, table.reasonable)
-    text = render_table(table, outcome)
     if out_csv is None:
-        click.echo(text, nl=False)
+        click.echo(render_table(table, outcome), nl=False)
     else:
-        write_atomic(out_csv, text)
+        write_output(out_csv, table, outcome)
         click.echo(f"settled {len(table.rows)} rows with {rules.name} -> {out_csv}", err=True)

@@ -1,9 +1,10 @@
 """Reading a case list for ``mcsim points``: CSV, parquet or xlsx, every bad row listed by line.
 
-The columns and their meaning are in :mod:`simulator.payment.caselist` (its module docstring).
-CSV and parquet are read through pyarrow; on any bad cell the file is read again with
-:mod:`simulator.tabular`, which names every bad row by file line (CSV), row (parquet) or sheet
-row (xlsx). Nothing of a file's contents is echoed beyond one offending cell.
+The columns and their meaning are in :mod:`simulator.payment.caselist` (its module docstring);
+their zh labels (:data:`CASE_LABELS`) are accepted as column names. UTF-8 CSV and parquet are
+read through pyarrow; on any bad cell, a GBK file, a chosen encoding or an xlsx workbook the file
+is read with :mod:`simulator.tabular`, which names every bad row by file line (CSV), row (parquet)
+or sheet row (xlsx). Nothing of a file's contents is echoed beyond one offending cell.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ import numpy as np
 
 from simulator.constants import N_TIERS, TIER_LABELS_ZH, TIER_NAMES
 from simulator.errors import InputError, Problem, ProblemList, not_a_file
+
+#: input columns -> (zh label, en label, further aliases...): headers may use any of them
+CASE_LABELS: dict[str, tuple[str, ...]] = {
+    "group": ("病组", "group", "病种", "病组编码", "病种编码"),
+    "cost": ("总费用", "total cost (yuan)", "医疗总费用", "医疗费用总额", "费用"),
+    "oop": ("个人负担", "patient's share (yuan)", "个人自付", "自付"),
+    "weight": ("相对权重", "relative weight (DRG)", "权重"),
+    "score": ("病种分值", "score (DIP)", "分值"),
+    "tier": ("医疗机构层级", "tier", "层级"),
+}
 
 _TIER_CODES = {**{n: i for i, n in enumerate(TIER_NAMES)}, **{n: i for i, n in enumerate(TIER_LABELS_ZH)}}
 
@@ -44,31 +55,34 @@ class CaseList:
 
 
 
-def read_cases(path: Path, method: str) -> CaseList:
+def read_cases(path: Path, method: str, *, sheet: str | None = None,
+               encoding: str | None = None) -> CaseList:
     """Read and validate a case list (CSV, parquet or xlsx) for ``method`` ("drg" or "dip").
 
-    CSV and parquet are read by arrow first; if anything is wrong the file is read again by
+    UTF-8 CSV and parquet are read by arrow first; if anything is wrong the file is read again by
     :mod:`simulator.tabular`, which reports every bad row by file line (CSV, header = line 1),
-    row (parquet) or sheet row (xlsx). Raises :class:`InputError`.
+    row (parquet) or sheet row (xlsx). ``sheet``: the workbook's sheet (name or 1-based number;
+    default the first); ``encoding``: the CSV's codec (default: UTF-8 or GBK, detected).
+    Raises :class:`InputError`.
     """
     from simulator import tabular
+    from simulator.tables_io import XLSX_SUFFIXES, check_encoding
 
     path = Path(path)
     why = not_a_file(path)
     if why:
         raise InputError(Problem("CASES", f"case list {why}", file=str(path)), title="invalid case list")
+    codec = check_encoding(encoding)
     problems = ProblemList(title="invalid case list")
-    if path.suffix.lower() == ".xlsx":
-        cells = _TableCells(_read_xlsx(path, problems), problems)
-    else:
-        arrow = _read_arrow(path)
-        if arrow is not None:
-            fast = _ArrowCells(arrow)
-            cases = _parse(fast, method, str(path))
-            if not fast.failed:
-                return cases
-        cells = _TableCells(tabular.read_table(path, key="CASES", what="case list", problems=problems),
-                            problems)
+    fast_ok = path.suffix.lower() not in XLSX_SUFFIXES + (".xls",) and sheet is None
+    arrow = _read_arrow(path) if fast_ok and codec in (None, "utf-8") else None
+    if arrow is not None:
+        fast = _ArrowCells(arrow)
+        cases = _parse(fast, method, str(path))
+        if not fast.failed:
+            return cases
+    cells = _TableCells(tabular.read_table(path, key="CASES", what="case list", problems=problems,
+                                           sheet=sheet, encoding=encoding, labels=CASE_LABELS), problems)
     cases = _parse(cells, method, str(path))
     problems.raise_if_any()
     return cases
@@ -135,14 +149,17 @@ def _read_arrow(path: Path):
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    from simulator.tables_io import alias_header
+
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             table = pq.read_table(path)
-            names = table.column_names
+            names = alias_header(table.column_names, CASE_LABELS)
+            table = table.rename_columns(names)
         else:
             data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
             first = data.split(b"\n", 1)[0].decode("utf-8")
-            names = [name.strip() for name in next(csv.reader([first]), [])]
+            names = alias_header(next(csv.reader([first]), []), CASE_LABELS)
             table = pacsv.read_csv(
                 pa.py_buffer(data), read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True),
@@ -234,45 +251,3 @@ class _TableCells:
 
         codes, uniques = pd.factorize(self.table.columns[column], use_na_sentinel=True)
         return np.where(codes < 0, len(uniques), codes).astype(np.int64), list(uniques)
-
-
-def _read_xlsx(path: Path, problems: ProblemList):
-    """The first sheet of an xlsx workbook as a :class:`simulator.tabular.Table` (``lines``: the
-    sheet's row numbers; blank rows skipped). Needs openpyxl, imported here."""
-    import zipfile
-
-    from simulator.tabular import Table
-
-    file, title = str(path), "invalid case list"
-    try:
-        import openpyxl
-    except ImportError:
-        raise InputError(Problem("CASES", "reading .xlsx needs the openpyxl package", file=file,
-                                 hint="pip install openpyxl, or save the sheet as CSV"), title=title) from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        rows = [(n, row) for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
-                if any(v is not None and str(v).strip() for v in row)]
-        book.close()
-    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile,
-            openpyxl.utils.exceptions.InvalidFileException) as exc:
-        raise InputError(Problem("CASES", f"not a readable xlsx workbook ({exc})", file=file),
-                         title=title) from None
-    if not rows:
-        raise InputError(Problem("", "the case list is empty", file=file), title=title)
-    header = [str(v).strip() if v is not None else "" for v in rows[0][1]]
-    while header and not header[-1]:
-        header.pop()
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        raise InputError([Problem(f"column {h}", "duplicate column name", file=file, line=rows[0][0])
-                          for h in twice], title=title)
-    body = rows[1:]
-    for number, row in body:
-        if any(v is not None and str(v).strip() for v in row[len(header):]):
-            problems.add("", f"cells beyond the header's {len(header)} columns", file=file, line=number)
-    columns = {}
-    for j, name in enumerate(header):
-        columns[name] = np.empty(len(body), dtype=object)
-        columns[name][:] = [row[j] if j < len(row) else None for _, row in body]
-    return Table(file, tuple(header), columns, np.array([n for n, _ in body], dtype=np.int64))

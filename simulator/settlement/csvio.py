@@ -1,10 +1,14 @@
-"""Settlement of many rows from a CSV file (``mcsim settle --input``).
+"""Settlement of many rows from a table (``mcsim settle --input``): CSV or xlsx in, CSV/xlsx out.
 
-Input columns: ``budget`` and ``spending`` (yuan, required), ``score`` (points; absent = full
-score), ``reasonable`` (yuan; absent or an empty cell = all overspend reasonable). Other columns
-pass through unchanged. Every bad row is reported at once, by 1-based data row (the header is not
-a data row) and file line; nothing is settled or written while any row is bad. Output: the input
-columns followed by the settlement outputs, money rounded to 0.01 yuan; written atomically.
+Input columns: ``budget`` and ``spending`` (yuan, required), ``score`` (points; absent or an empty
+cell = full score), ``reasonable`` (yuan; absent or an empty cell = all overspend reasonable);
+the zh labels (总额预算, 基金支出, 考核得分, 合理超支) are accepted as column names. Other
+columns pass through unchanged. The file is CSV (UTF-8, a BOM allowed, or GBK/GB18030, detected
+or chosen with ``encoding``) or an xlsx workbook (first sheet, or ``sheet``). Every bad row is
+reported at once, by 1-based data row (the header is not a data row) and file line (xlsx: sheet
+row); nothing is settled or written while any row is bad. Output: the input columns followed by
+the settlement outputs, money rounded to 0.01 yuan; CSV (UTF-8 with a BOM in a file) or, by the
+name's suffix, xlsx (numbers formatted, a ``labels`` sheet), parquet or JSON; written atomically.
 """
 
 from __future__ import annotations
@@ -14,14 +18,27 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from simulator.errors import InputError, Problem, did_you_mean, not_a_file
-from simulator.settlement.core import OUTPUTS, SettlementOutcome, amount_checks
+from simulator.settlement.core import INPUTS, LABELS_ZH, OUTPUTS, SettlementOutcome, amount_checks
 
 _REQUIRED = ("budget", "spending")
 _OPTIONAL = ("score", "reasonable")
+_TITLE = "invalid settlement table"
+#: English labels of the inputs and outputs (the zh ones are :data:`LABELS_ZH`)
+LABELS_EN = {
+    "budget": "budget (yuan)", "spending": "fund spending (yuan)", "score": "assessment score (points)",
+    "reasonable": "reasonable overspend (yuan)", "balance": "balance: surplus (+) / overspend (−) (yuan)",
+    "retained_surplus": "retained surplus (yuan)", "fund_shared_overspend": "overspend shared by the fund (yuan)",
+    "community_borne_overspend": "overspend borne by the community (yuan)",
+    "withheld_unreleased": "withhold not released (yuan)", "fund_payout": "fund payout (yuan)",
+    "community_net": "community net (yuan)", "score_factor": "score factor g(q)",
+}
+#: key -> (zh, en) for the header aliases and the xlsx ``labels`` sheet
+LABELS = {name: (LABELS_ZH[name], LABELS_EN[name]) for name in INPUTS + OUTPUTS}
 
 
 @dataclass(frozen=True)
@@ -42,11 +59,13 @@ def parse_number(text: str) -> float:
     return float(text.strip().replace(",", "").replace("_", ""))
 
 
-def read_table(path: Path, full_score: float) -> SettlementTable:
-    """Read and check a settlement CSV; raise :class:`InputError` listing every bad row."""
+def read_table(path: Path, full_score: float, *, sheet: str | None = None,
+               encoding: str | None = None) -> SettlementTable:
+    """Read and check a settlement table (CSV or xlsx); raise :class:`InputError` listing every
+    bad row. ``sheet`` / ``encoding``: see the module docstring."""
     file = str(path)
-    header, rows, lines = _read_cells(path)
-    names = [h.strip() for h in header]
+    header, rows, lines = _read_cells(Path(path), sheet, encoding)
+    names = header
     problems = [Problem(f"column {name}", "required column is missing", file=file, line=1,
                         hint=did_you_mean(name, names) or f"columns found: {', '.join(names)}")
                 for name in _REQUIRED if name not in names]
@@ -59,10 +78,12 @@ def read_table(path: Path, full_score: float) -> SettlementTable:
     if not rows and not problems:
         problems.append(Problem("", "no data rows", file=file))
     if problems:
-        raise InputError(problems, title="invalid settlement CSV")
+        raise InputError(problems, title=_TITLE)
 
     ragged = [i for i, cells in enumerate(rows) if len(cells) != len(names)]
     problems += _row_problems(file, "", f"expected {len(names)} cells", ragged, lines)
+    # an empty cell: score = full score, reasonable = all overspend (as if the column were absent)
+    empty = {"score": full_score, "reasonable": math.inf}
     columns = {}
     for name in _REQUIRED + _OPTIONAL:
         if name not in names:
@@ -71,9 +92,9 @@ def read_table(path: Path, full_score: float) -> SettlementTable:
         values = np.full(len(rows), np.nan)
         bad = []
         for i, cells in enumerate(rows):
-            text = cells[col].strip() if col < len(cells) else ""
-            if name == "reasonable" and not text:
-                values[i] = math.inf
+            text = _text(cells[col]) if col < len(cells) else ""
+            if name in empty and not text:
+                values[i] = empty[name]
                 continue
             try:
                 values[i] = parse_number(text)
@@ -91,35 +112,62 @@ def read_table(path: Path, full_score: float) -> SettlementTable:
         rows_bad = [int(i) for i in np.flatnonzero(mask) if i not in skip]
         problems += _row_problems(file, f"column {name}", text, rows_bad, lines)
     if problems:
-        raise InputError(problems, title="invalid settlement CSV")
+        raise InputError(problems, title=_TITLE)
     return SettlementTable(header=header, rows=rows, lines=lines, budget=columns["budget"],
                            spending=columns["spending"], score=columns.get("score"),
                            reasonable=columns.get("reasonable"))
 
 
-def _read_cells(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _text(cell: Any) -> str:
+    """A cell as text for :func:`parse_number`: CSV text, or an xlsx number, text or None."""
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ""
+    return cell.strip() if isinstance(cell, str) else str(cell)
+
+
+def _fit(row: tuple, n: int) -> list:
+    """An xlsx row to ``n`` cells: trailing empty cells are not cells (a longer row with text
+    beyond the header stays long, and is reported)."""
+    cells = list(row)
+    if len(cells) > n and not any(_text(v) for v in cells[n:]):
+        cells = cells[:n]
+    return cells + [None] * (n - len(cells))
+
+
+def _read_cells(path: Path, sheet: str | None, encoding: str | None) -> tuple[list[str], list[list], list[int]]:
+    """Header (labels turned into keys), rows of cells and the file line (sheet row) of each row."""
+    from simulator import tables_io
+
     file = str(path)
     why = not_a_file(path)
     if why:
-        raise InputError(Problem("", f"input CSV {why}", file=file), title="invalid settlement CSV")
+        raise InputError(Problem("", f"input CSV {why}", file=file), title=_TITLE)
+    if path.suffix.lower() in tables_io.XLSX_SUFFIXES + (".xls",):
+        given, body = tables_io.read_xlsx(path, sheet)
+        header = tables_io.alias_header(["" if v is None else str(v) for v in given], LABELS)
+        return header, [_fit(row, len(header)) for _, row in body], [n for n, _ in body]
+    if sheet is not None:
+        raise InputError(Problem("--sheet", f"only for an xlsx workbook, not {path.name}", file=file),
+                         title="invalid options")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows, lines = [], []
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    rows.append(cells)
-                    lines.append(reader.line_num)
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem("", f"not valid UTF-8 ({exc.reason})", file=file,
-                                 hint="save the file as UTF-8"), title="invalid settlement CSV") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem("", f"cannot read the file: {exc}", file=file), title=_TITLE) from None
+    text, _ = tables_io.decode(data, file=file, encoding=encoding)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        rows, lines = [], []
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(cells)
+                lines.append(reader.line_num)
     except csv.Error as exc:
-        raise InputError(Problem("", f"CSV error: {exc}", file=file), title="invalid settlement CSV") from None
+        raise InputError(Problem("", f"CSV error: {exc}", file=file), title=_TITLE) from None
     if not header or not any(h.strip() for h in header):
         raise InputError(Problem("", "empty file: a header row with budget,spending[,score] is needed",
-                                 file=file), title="invalid settlement CSV")
-    return header, rows, lines
+                                 file=file), title=_TITLE)
+    return tables_io.alias_header(header, LABELS), rows, lines
 
 
 def _row_problems(file: str, path: str, message: str, rows: list[int], lines: list[int]) -> list[Problem]:
@@ -143,6 +191,40 @@ def render_table(table: SettlementTable, outcome: SettlementOutcome) -> str:
     for i, cells in enumerate(table.rows):
         writer.writerow(list(cells) + [f"{col[i]:.2f}" for col in money] + [f"{factor[i]:.10g}"])
     return out.getvalue()
+
+
+def settled_frame(table: SettlementTable, outcome: SettlementOutcome):
+    """The output as a frame for xlsx, parquet or JSON: the input columns (budget, spending, score
+    and reasonable as the numbers read, empty cells None; others as given), then the outputs."""
+    import pandas as pd
+
+    parsed = {"budget": table.budget, "spending": table.spending, "score": table.score,
+              "reasonable": table.reasonable}
+    data: dict[str, Any] = {}
+    for j, name in enumerate(table.header):
+        cells = [row[j] if j < len(row) else None for row in table.rows]
+        if parsed.get(name) is not None:
+            data[name] = [None if not _text(c) else float(v) for c, v in zip(cells, parsed[name])]
+        else:
+            data[name] = [None if isinstance(c, str) and not c.strip() else c for c in cells]
+    for name in OUTPUTS[:-1]:
+        data[name] = np.round(np.ravel(getattr(outcome, name)), 2) + 0.0
+    data["score_factor"] = np.ravel(outcome.score_factor).astype(float)
+    return pd.DataFrame(data)
+
+
+def write_output(path: Path, table: SettlementTable, outcome: SettlementOutcome) -> None:
+    """Write the settled table to ``path`` by its suffix (``.xlsx``, ``.parquet``, ``.json``; any
+    other name is CSV with a BOM), atomically."""
+    from simulator.tables_io import DECIMAL, YUAN_FEN, write_table
+
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".parquet", ".pq", ".json"):
+        formats = {name: YUAN_FEN for name in ("budget", "spending", "reasonable", *OUTPUTS[:-1])}
+        formats.update(score="0.0", score_factor=DECIMAL)
+        write_table(settled_frame(table, outcome), path, LABELS, formats)
+    else:
+        write_atomic(path, "\ufeff" + render_table(table, outcome))
 
 
 def write_atomic(path: Path, text: str) -> None:

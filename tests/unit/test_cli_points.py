@@ -136,7 +136,7 @@ def test_drg_output_file_rows(files, tmp_path):
     out = tmp_path / "booked.csv"
     result = run(files("c.csv", DRG_CASES), "--rules", files("r.toml", DRG), "--pool", "6000", "--out", str(out))
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert list(rows[0]) == ["id", "group", "cost", "oop", "weight", "tier", *OUTPUTS]
     assert rows[3]["tier"] == "县级医院"  # input cells pass through as written
     assert [r["class"] for r in rows] == ["normal", "normal", "low", "high", "normal", "zero"]
@@ -215,7 +215,7 @@ def test_scenario_file_and_method_choice(files, tmp_path):
     (["--pool", "lots"], ["--pool: not a number (got 'lots')"]),
     (["--point-value", "-1"], ["--point-value: must be a finite number > 0"]),
     (["--point-value", "10", "--budget-point-value", "9"], ["--budget-point-value: only with --pool"]),
-    (["--pool", "1", "--out", "x.txt"], ["--out: must end in .csv or .parquet"]),
+    (["--pool", "1", "--out", "x.txt"], ["--out: x.txt: the name must end in .csv, .xlsx"]),
     (["--pool", "1", "--method", "dip"], ["payment.dip: the file has no [payment.dip] table"]),
 ])
 def test_bad_options_exit_2(files, args, expected):

@@ -119,7 +119,7 @@ def test_csv_out_written_atomically(tmp_path):
     result = run("--rules", "aca-corridor", "--input", str(path), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0]["fund_payout"] == "104100000.00" and rows[0]["score_factor"] == "1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
