@@ -29,6 +29,7 @@ _COMMANDS = {
     "report": "report",
     "calibrate": "calibrate",
     "init": "init",
+    "warmup": "warmup",
 }
 
 

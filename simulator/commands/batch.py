@@ -66,7 +66,12 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
             for p in v.problems:
                 click.echo(f"  - {p}", err=True)
         click.echo(f"executor {executor} ({o.mode}), {o.workers} workers → {o.out}", err=True)
+        click.echo(_eta_line(o), err=True)
 
+    if executor != "dask":  # compile once here, not in every worker at once
+        from simulator.commands.warmup import ensure_compiled
+
+        ensure_compiled("en")
     outcome = execute_sweep(spec, executor=executor, workers=workers, scheduler=scheduler, out=out_dir,
                             resume=resume, progress=sys.stderr.isatty(), on_start=started)
     _print_summary(outcome)
@@ -80,6 +85,19 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
             first = f.message.strip().splitlines()
             click.echo(f"  - {f.task} [{f.variant.label}]: {first[-1] if first else ''}", err=True)
         click.get_current_context().exit(outcome.exit_code)
+
+
+def _eta_line(o) -> str:
+    """The batch's estimated wall time, from the per-person-year rate of the planner
+    (:data:`simulator.batch.plan.SECONDS_PER_PERSON_YEAR`, one core) over the tasks to run."""
+    from simulator.batch.plan import SECONDS_PER_PERSON_YEAR, plan_tasks, task_seconds
+
+    tasks = [t for t in plan_tasks(o.sweep) if not t.variant.problems]
+    work = sum(task_seconds(o.sweep, t) for t in tasks) * (o.total - o.skipped) / max(o.total, 1)
+    seconds = work / max(o.workers, 1)
+    shown = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    return (f"estimated time: about {shown} of simulation ({work:.0f} core-seconds at "
+            f"{SECONDS_PER_PERSON_YEAR * 1e6:.2g} µs per person-year, {o.workers} workers; a rough guide)")
 
 
 def _print_summary(outcome) -> None:

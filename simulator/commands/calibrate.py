@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from simulator.commands.options import set_option
+from simulator.commands.options import set_option, threads_option
 
 
 @click.command("calibrate")
@@ -27,7 +27,7 @@ from simulator.commands.options import set_option
 @click.option("--replications", "-n", type=int, default=None, help="Worlds per evaluation (default 8).")
 @click.option("--seed", type=int, default=None, help="Seed of every evaluation (common random numbers).")
 @click.option("--size", type=int, default=None, help="Insured persons per evaluation world (default 20000).")
-@click.option("--threads", "-t", type=int, default=None, help="Threads (default: all cores).")
+@threads_option
 @click.option("--max-evaluations", type=int, default=200, show_default=True, help="Cap on simulations.")
 @click.option("--no-check", is_flag=True, help="Skip the full-size run of the calibrated scenario.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit (targets and parameters) as JSON.")

@@ -26,9 +26,20 @@ def starter_text(name: str | None = None) -> str:
 
 
 def _scenario_name(folder: Path) -> str | None:
-    """A scenario name from the folder's name, when it makes a usable results folder name."""
+    """A scenario name from the folder's name (``某县``, ``某县 (试点)``), when it is a valid
+    ``scenario.name`` (one folder name: no slashes, no leading or trailing spaces, not only dots)."""
+    from pydantic import ValidationError
+
+    from simulator.scenario.schema import ScenarioTable
+
     name = folder.resolve().name
-    return name if re.fullmatch(r"[\w][\w.\-]*", name) else None
+    if not name or any(ch in name for ch in "\n\r\t\"") or not name.isprintable():
+        return None
+    try:
+        ScenarioTable._usable_as_folder(name)
+    except (ValueError, ValidationError):
+        return None
+    return name
 
 
 @click.command("init")

@@ -13,6 +13,29 @@ set_option = click.option(
 )
 
 
+
+def _cap_threads(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """``--threads`` above what numba can run here (``NUMBA_NUM_THREADS``, default the core count)
+    is capped with a warning on stderr, not refused: results do not depend on the thread count.
+    Values below 1 pass through to the engine's check (exit 2)."""
+    if value is None or value < 1:
+        return value
+    import numba
+
+    limit = int(numba.config.NUMBA_NUM_THREADS)
+    if value > limit:
+        click.echo(f"warning: --threads {value} is more than the {limit} threads numba can run on this "
+                   f"machine (NUMBA_NUM_THREADS, default the number of cores); using {limit}", err=True)
+        return limit
+    return value
+
+
+threads_option = click.option(
+    "--threads", "-t", type=int, default=None, callback=_cap_threads,
+    help="Threads (default: all cores; more than the cores or NUMBA_NUM_THREADS is capped with a warning).",
+)
+
+
 #: folders no results may replace: the file system's root, system folders, the home folder itself
 SYSTEM_FOLDERS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr",
                   "/var")

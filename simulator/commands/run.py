@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from simulator.commands.options import check_out_dir, set_option
+from simulator.commands.options import check_out_dir, set_option, threads_option
 
 
 @click.command("run")
@@ -16,8 +16,7 @@ from simulator.commands.options import check_out_dir, set_option
 @set_option
 @click.option("--replications", "-n", type=int, default=None, help="Worlds to simulate (default: the scenario's).")
 @click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's, else fresh; recorded).")
-@click.option("--threads", "-t", type=int, default=None,
-              help="Threads (default: all cores; NUMBA_NUM_THREADS caps it).")
+@threads_option
 @click.option("--target-se", "target_se", multiple=True, metavar="FIGURE=SE",
               help="Add chunks of worlds until every year's standard error of FIGURE (prob_overspend, "
                    "overspend_var95, ... community_loss_cvar95) is at most SE; --replications is the "
@@ -57,6 +56,9 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
         for line in payment_notices(s.payment):
             click.echo(line, err=True)
     target = Path(out_dir) if out_dir is not None else check_out_dir(str(Path("results") / s.name))
+    from simulator.commands.warmup import ensure_compiled
+
+    ensure_compiled(s.output.lang, quiet=quiet)  # a cold kernel cache says so before compiling
     results = run(s, replications=replications, seed=seed, threads=threads,
                   progress=not quiet and sys.stderr.isatty(), target_se=targets)
     results.write(target)

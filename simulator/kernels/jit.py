@@ -61,6 +61,33 @@ def _use_fingerprinted_cache() -> None:
 
 _use_fingerprinted_cache()
 
+#: the kernel whose cached machine code tells a warm cache from a cold one: the engine's
+#: top-level parallel kernel, compiled last and from everything else
+_WARM_MARK = "world.simulate_year-*.nbi"
+
+
+def cache_folder() -> Path | None:
+    """The folder numba caches compiled kernels in (``NUMBA_CACHE_DIR`` or the fingerprinted
+    one), or None when numba falls back to ``__pycache__`` beside the sources."""
+    folder = numba.config.CACHE_DIR
+    return Path(folder) if folder else None
+
+
+def cache_is_warm() -> bool:
+    """True when the kernels' compiled code is cached and newer than every source it was built
+    from (:data:`_SOURCES`): a run then starts without compiling. Always True without the JIT
+    (``NUMBA_DISABLE_JIT=1``: nothing to compile)."""
+    if numba.config.DISABLE_JIT:
+        return True
+    root = Path(__file__).resolve().parents[1]
+    folder = cache_folder() or root / "kernels" / "__pycache__"
+    try:
+        marks = [p.stat().st_mtime for p in folder.rglob(_WARM_MARK)]
+        newest_source = max(p.stat().st_mtime for pattern in _SOURCES for p in root.glob(pattern))
+    except (OSError, ValueError):
+        return False
+    return bool(marks) and max(marks) >= newest_source
+
 _OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
