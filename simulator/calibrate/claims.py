@@ -1,8 +1,10 @@
 """Claims import: read and check settlement records, and derive calibration targets from them.
 
-The format is :mod:`simulator.claims_schema` (CSV or parquet). Every row is checked; a bad row
-is reported by its row number (1-based, data rows; for CSV also its file line, the header being
-line 1) and **excluded** — never used silently. Checks: missing required columns (an error for
+The format is :mod:`simulator.claims_schema`: CSV (UTF-8, a BOM allowed, or GBK/GB18030,
+detected or chosen with ``encoding``), parquet, or an xlsx workbook (first sheet, or ``sheet``);
+the zh names of :data:`CLAIMS_LABELS` (个人编码, 险种 ...) are accepted as column names. Every
+row is checked; a bad row is reported by its row number (1-based, data rows; for CSV also its
+file line, the header being line 1; for xlsx its sheet row) and **excluded** — never used silently. Checks: missing required columns (an error for
 the whole file), empty ``person_id``, unknown ``scheme`` / ``level`` / ``setting``, ``age`` not
 an integer in 0–130, unparseable dates, discharge before admission, costs that are not numbers or
 are negative, ``fund_paid`` or ``in_scope_cost`` above ``total_cost``, ``fund_paid + self_paid``
@@ -35,6 +37,18 @@ from simulator.constants import SCHEME_NAMES, TIER_NAMES
 from simulator.errors import InputError, Problem, did_you_mean, not_a_file
 
 SETTINGS = ("outpatient", "inpatient")
+#: claims columns -> (zh label, en label, further zh aliases): headers may use any of them
+CLAIMS_LABELS: dict[str, tuple[str, ...]] = {
+    "person_id": ("个人编码", "person id", "人员编号"), "scheme": ("险种", "scheme", "险种类型"),
+    "age": ("年龄", "age"), "level": ("医疗机构等级", "tier", "机构等级"),
+    "setting": ("就诊类型", "setting", "医疗类别"), "admission_date": ("入院日期", "admission date", "就诊日期"),
+    "discharge_date": ("出院日期", "discharge date"), "case_group": ("病组编码", "case group", "病组"),
+    "total_cost": ("医疗费用总额", "total cost (yuan)", "总费用"),
+    "in_scope_cost": ("政策范围内费用", "in-scope cost (yuan)"),
+    "fund_paid": ("统筹基金支付", "fund paid (yuan)", "基金支付"), "self_paid": ("个人自付", "self paid (yuan)"),
+    "visits": ("结算人次", "visits"), "chronic_care": ("两病门诊", "chronic care"),
+    "world": ("模拟世界", "world"),
+}
 MONEY = ("total_cost", "in_scope_cost", "fund_paid", "self_paid")
 ABS_TOL, REL_TOL = 0.015, 1e-6
 
@@ -60,14 +74,17 @@ class Claims:
         return self.rows - len(self.frame)
 
 
-def read_claims(source: str | Path | pd.DataFrame, *, file: str | None = None) -> Claims:
-    """Read a claims CSV/parquet file (or a frame) and check every row; see the module docstring."""
+def read_claims(source: str | Path | pd.DataFrame, *, file: str | None = None, sheet: str | None = None,
+                encoding: str | None = None) -> Claims:
+    """Read a claims CSV/xlsx/parquet file (or a frame) and check every row; see the module docstring."""
     if isinstance(source, pd.DataFrame):
-        raw, csv, name = source.reset_index(drop=True), False, file
+        raw, lines, name = source.reset_index(drop=True), None, file
     else:
         path = Path(source)
         name = str(path)
-        raw, csv = _read(path), path.suffix.lower() != ".parquet"
+        raw = _read(path, sheet, encoding)
+        lines = raw.attrs.get("lines")
+    csv = lines is not None
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         problems = [Problem(f"column {c}", "required column is missing", file=name, line=1 if csv else None,
@@ -78,7 +95,7 @@ def read_claims(source: str | Path | pd.DataFrame, *, file: str | None = None) -
         raise InputError(Problem("", "the claims file has no rows", file=name), title="invalid claims file")
     bad = _check(raw)
     problems = [Problem(f"row {i + 1}" + (f", column {col}" if col else ""), msg, file=name,
-                        line=i + 2 if csv else None) for i, col, msg in sorted(bad, key=lambda b: b[0])]
+                        line=lines[i] if csv else None) for i, col, msg in sorted(bad, key=lambda b: b[0])]
     keep = np.ones(len(raw), bool)
     keep[[i for i, _, _ in bad]] = False
     if not keep.any():
@@ -89,20 +106,41 @@ def read_claims(source: str | Path | pd.DataFrame, *, file: str | None = None) -
     return Claims(frame=_typed(raw[keep]), problems=problems, rows=len(raw), file=name)
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """The raw table: CSV cells as text, xlsx cells as typed (dates as yyyy-mm-dd), parquet as
+    pandas reads it; ``attrs["lines"]``: the file line (sheet row) of each row, None for parquet."""
+    import datetime
+
+    from simulator.tables_io import alias_header, read_table
+
     why = not_a_file(path)
     if why:
         raise InputError(Problem("", f"claims file {why}", file=str(path)))
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem("", f"not valid UTF-8 ({exc.reason})", file=str(path),
-                                 hint="save the file as UTF-8")) from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:  # pyarrow errors subclass these
-        raise InputError(Problem("", f"cannot read the file: {exc}", file=str(path),
-                                 hint="a claims file is CSV (UTF-8, header row) or parquet")) from None
+    if path.suffix.lower() == ".parquet":
+        if sheet is not None:
+            raise InputError(Problem("--sheet", f"only for an xlsx workbook, not {path.name}", file=str(path)),
+                             title="invalid options")
+        try:
+            frame = pd.read_parquet(path)
+        except (ValueError, OSError) as exc:  # pyarrow errors subclass these
+            raise InputError(Problem("", f"cannot read the file: {exc}", file=str(path),
+                                     hint="a claims file is CSV, xlsx or parquet")) from None
+        frame.columns = alias_header([str(c) for c in frame.columns], CLAIMS_LABELS)
+        frame.attrs["lines"] = None
+        return frame
+    frame = read_table(path, sheet=sheet, encoding=encoding, labels=CLAIMS_LABELS, what="claims")
+
+    def day(value):  # an Excel date cell is a datetime at midnight
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    lines = frame.attrs["lines"]
+    for column in ("admission_date", "discharge_date"):
+        if column in frame.columns and frame[column].dtype == object:
+            frame[column] = frame[column].map(day)
+    frame.attrs["lines"] = lines
+    return frame
 
 
 def _text(col: pd.Series) -> pd.Series:

@@ -385,5 +385,7 @@ def write_targets(targets: list[Target], path: str | Path | None = None, header:
         rows.append(row)
     text = "".join(f"# {line}\n" for line in header.splitlines()) + tomli_w.dumps({"target": rows})
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        from simulator.atomic import write_atomic
+
+        write_atomic(Path(path), text)
     return text

@@ -12,7 +12,11 @@ from simulator.commands.options import set_option, threads_option
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
               help="Targets TOML: [[target]] (key, value, se, year) and [[parameter]] (key, low, high, scale, multiply).")
 @click.option("--claims", "claims_file", type=click.Path(dir_okay=False), default=None,
-              help="Claims CSV or parquet (simulator.claims_schema): targets are derived from it.")
+              help="Claims CSV (UTF-8 or GBK), xlsx or parquet (simulator.claims_schema): targets are derived from it.")
+@click.option("--sheet", default=None, metavar="NAME",
+              help="With an xlsx --claims: the sheet to read (name or number from 1; default the first).")
+@click.option("--encoding", default=None, metavar="CODEC",
+              help="With a CSV --claims: its encoding (default: UTF-8 or GBK, detected), e.g. gbk.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None,
               help="Parameters TOML ([[parameter]] entries); replaces those of --targets.")
 @click.option("--enrolled", type=int, default=None,
@@ -32,8 +36,9 @@ from simulator.commands.options import set_option, threads_option
 @click.option("--no-check", is_flag=True, help="Skip the full-size run of the calibrated scenario.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit (targets and parameters) as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and warnings on stderr.")
-def command(scenario: str, targets_file: str | None, claims_file: str | None, params_file: str | None,
-            enrolled: int | None, measure_keys: tuple[str, ...], out_file: str | None, targets_out: str | None,
+def command(scenario: str, targets_file: str | None, claims_file: str | None, sheet: str | None,
+            encoding: str | None, params_file: str | None, enrolled: int | None,
+            measure_keys: tuple[str, ...], out_file: str | None, targets_out: str | None,
             overrides: tuple[str, ...], replications: int | None, seed: int | None, size: int | None,
             threads: int | None, max_evaluations: int, no_check: bool, as_json: bool, quiet: bool) -> None:
     """Fit parameters of SCENARIO to targets (--targets) or to claims (--claims), print the fit
@@ -54,7 +59,9 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, pa
     from simulator.calibrate.report import fit_report
     from simulator.calibrate.targets import CalibrationSpec, Settings, load_targets, write_targets
     from simulator.errors import InputError, Problem, did_you_mean
+    from simulator.atomic import write_atomic
     from simulator.scenario import dump_scenario, load_scenario
+    from simulator.tables_io import check_out_file
 
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     problems = []
@@ -67,9 +74,13 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, pa
     for key in measure_keys:
         if key not in KEYS:
             problems.append(Problem("--measure", f"unknown measure {key!r}", hint=did_you_mean(key, KEYS)))
+    problems += _check_outputs(out_file, targets_out, encoding)
     if problems:
         raise InputError(problems, title="invalid options")
     base = load_scenario(scenario, overrides)
+    target = Path(out_file) if out_file else Path(f"{base.name}.calibrated.toml")
+    if not out_file:  # the default name is known once the scenario is: checked before the fit
+        check_out_file(target, suffixes=None)
     spec = load_targets(targets_file) if targets_file else CalibrationSpec(settings=Settings())
     if params_file:
         pspec = load_targets(params_file)
@@ -81,7 +92,7 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, pa
     if claims_file:
         from simulator.calibrate.claims import claims_targets, print_problems, read_claims
 
-        claims = read_claims(claims_file)
+        claims = read_claims(claims_file, sheet=sheet, encoding=encoding)
         print_problems(claims)
         derived, table = claims_targets(claims, enrolled=enrolled or spec.enrolled,
                                         measure_keys=measure_keys or spec.claims_measures)
@@ -92,14 +103,13 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, pa
             say(f"  {row.key:34s} {row.value:12.4g} ± {row.se:.3g}  ({row.units:,} units) {row.note}")
     fit = calibrate(base, spec, replications=replications, seed=seed, size=size, threads=threads,
                     check=not no_check, max_evaluations=max_evaluations, log=say)
-    target = Path(out_file) if out_file else Path(f"{base.name}.calibrated.toml")
     header = [f"# calibrated by `mcsim calibrate` from {Path(scenario).name}"
               + (f", targets {Path(targets_file).name}" if targets_file else "")
               + (f", claims {Path(claims_file).name}" if claims_file else ""),
               f"# chi2 = {fit.chi2:.2f} on {len(fit.table)} targets; seed {fit.seed}; {fit.message}"]
     header += [f"#   {r.key}{' (multiplier)' if r.multiply else ''} = {r.estimate:.6g} ± {r.se:.3g}"
                for r in fit.parameters.itertuples()]
-    target.write_text("\n".join(header) + "\n" + dump_scenario(fit.scenario), encoding="utf-8")
+    write_atomic(target, "\n".join(header) + "\n" + dump_scenario(fit.scenario))
     if targets_out:
         write_targets(spec.targets, targets_out, header="targets used by mcsim calibrate")
     if as_json:
@@ -111,3 +121,19 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, pa
     else:
         click.echo(fit_report(fit))
     say(f"wrote {target}")
+
+
+def _check_outputs(out_file: str | None, targets_out: str | None, encoding: str | None) -> list:
+    """Problems of --out, --write-targets (a writable file: checked before any work) and --encoding."""
+    from simulator.errors import InputError
+    from simulator.tables_io import check_encoding, check_out_file
+
+    problems = []
+    for option, value in (("--out", out_file), ("--write-targets", targets_out), ("--encoding", encoding)):
+        if value is None:
+            continue
+        try:
+            check_encoding(value) if option == "--encoding" else check_out_file(value, option, suffixes=None)
+        except InputError as exc:
+            problems += exc.problems
+    return problems
