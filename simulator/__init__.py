@@ -6,6 +6,8 @@ Notebook use::
     scenario = simulator.load_scenario("scenarios/reference.toml")
     results = simulator.run(scenario, replications=50)
     results.summary()
+    cheaper = scenario.with_updates({"budget.risk_reserve": 0.07})   # validated like --set
+    results.compare(simulator.run(cheaper, replications=50))         # the `mcsim compare` table
 
 The names below are loaded on first use, so ``import simulator`` stays cheap.
 """
@@ -21,6 +23,8 @@ _API = {
     "load_scenario": "simulator.api",
     "run": "simulator.api",
     "settle": "simulator.api",
+    "SettlementRow": "simulator.api",
+    "Scenario": "simulator.scenario.schema",
     "Results": "simulator.results",
     "InputError": "simulator.errors",
 }

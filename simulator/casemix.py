@@ -7,7 +7,8 @@ cost is ``base_cost x cost_multiplier_inpatient[tier]``), ``los_mean`` (days at 
 hospital), flags ``post_acute`` (may be referred down for recovery), ``long_stay`` (paid per diem:
 rehabilitation, chronic psychiatric), ``base_group`` (基础病组: same payment at every in-county
 level), and one ``share_<band>`` column per age band of ``[population].age_bands``: the share of
-that band's admissions falling in the group (each column sums to 1).
+that band's admissions falling in the group (each column sums to 1; a column written rounded, within
+1e-3 of 1, is renormalised with a :class:`~simulator.scenario.shares.SharesRenormalised` warning).
 
 A group's overall frequency for a population is ``sum_b w_b x share_b[group]`` where ``w_b`` is
 band b's share of admissions (people of the band x their admission rate); see
@@ -21,6 +22,7 @@ reported at once, with file, column and CSV line (header = line 1) or parquet ro
 from __future__ import annotations
 
 import functools
+import warnings
 
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -30,6 +32,8 @@ from typing import Sequence
 import numpy as np
 
 from simulator.errors import InputError, Problem, ProblemList, did_you_mean, file_stamp
+from simulator.scenario.shares import (EXACT_TOLERANCE, ROUNDING_TOLERANCE, SharesRenormalised,
+                                       message as renormalised)
 from simulator.tabular import Table, parse_csv, read_table
 
 #: Built-in case mixes: ``builtin:<name>`` -> file in ``simulator/builtin/``.
@@ -39,8 +43,8 @@ BUILTINS = {"reference": "casemix_reference.csv"}
 COLUMNS = ("group", "name", "weight", "severity", "base_cost", "los_mean",
            "post_acute", "long_stay", "base_group")
 
-#: Allowed distance of each share column's sum from 1.
-SHARE_TOLERANCE = 1e-6
+#: Allowed distance of each share column's sum from 1 (taken as exact).
+SHARE_TOLERANCE = EXACT_TOLERANCE
 
 SEVERITIES = (1, 2, 3, 4)
 
@@ -283,10 +287,15 @@ def _shares(table: Table, age_bands: tuple[str, ...], problems: ProblemList) -> 
                      lambda r, v=values: f"a share must lie in [0, 1] (got {v[r]:g})")
         if not (bad | outside).any():
             total = float(values.sum())
-            if abs(total - 1.0) > SHARE_TOLERANCE:
+            if SHARE_TOLERANCE < abs(total - 1.0) <= ROUNDING_TOLERANCE:  # written rounded
+                warnings.warn(renormalised(f"column {column}", total, table.file), SharesRenormalised,
+                              stacklevel=2)
+                values = values / total
+            elif abs(total - 1.0) > SHARE_TOLERANCE:
                 problems.items.append(table.problem(
                     None, column, f"shares of age band '{band}' sum to {total:.9g}, not 1 "
-                                  f"(tolerance {SHARE_TOLERANCE:g})",
+                                  f"(tolerance {SHARE_TOLERANCE:g}; within {ROUNDING_TOLERANCE:g} "
+                                  "they are renormalised with a warning)",
                     hint="each share column is the distribution of that band's admissions over groups"))
         share[:, j] = values
     return share

@@ -6,7 +6,8 @@ Output schema (docs/outputs.md; every column declared once in :mod:`simulator.ou
   :mod:`simulator.indicators`, plus ``score_factor`` (g(q)), each points method's pool and
   fund payment (``drg_pool``, ``drg_fund_payment``: yuan, equal under a floating point value),
   ``fund_outside`` (fund payment out of county, yuan), ``reasonable_overspend`` (Rz, yuan; with
-  ``settlement.reasonable = "exogenous"``) and ``epidemic`` (a shock that year);
+  ``settlement.reasonable = "exogenous"``) and ``epidemic`` (a shock that year; bool, as in
+  worlds.parquet: :meth:`Results.numeric` gives the frame of numbers that runs subtract with);
 * ``flows`` — one row per world × year × tier × service × scheme: ``episodes``, ``cost``,
   ``fund`` (fund share of claims), ``oop``, ``days``, ``payment`` (what the fund paid the
   provider under its payment method), yuan;
@@ -142,6 +143,58 @@ class Results:
         params = [{"key": p.key, "distribution": p.distribution, "factor": p.factor}
                   for p in self.scenario.uncertainty.param]
         return {"uncertainty": {"params": params, "factors": list(factors)}, "variance_shares": shares}
+
+    # ----------------------------------------------------------------------------- arithmetic
+    def numeric(self, frame: str = "worlds") -> pd.DataFrame:
+        """A frame of numbers only, keyed by its index, so runs subtract and average cleanly.
+
+        ``worlds`` keeps the output schema of the files (docs/outputs.md): its ``epidemic`` flag
+        is bool, and a bool column cannot be subtracted (``b.worlds - a.worlds`` raises). This
+        view indexes the rows by their keys (``world, year``; flows also ``tier, service,
+        scheme``; referrals ``from_tier, to_tier``) and holds every other column as float64,
+        flags as 0.0 / 1.0 (their mean is a share of world-years). So
+        ``b.numeric() - a.numeric()`` is the world-by-world difference of two runs (common
+        random numbers: the same seed gives the same worlds), aligned on the keys.
+
+        Parameters
+        ----------
+        frame : ``"worlds"`` (default), ``"flows"`` or ``"referrals"``.
+        """
+        keys = {"worlds": ["world", "year"], "flows": ["world", "year", "tier", "service", "scheme"],
+                "referrals": ["world", "year", "from_tier", "to_tier"]}
+        if frame not in keys:
+            raise ValueError(f"frame must be one of {sorted(keys)}, got {frame!r}")
+        table = getattr(self, frame).set_index(keys[frame])
+        return table.astype({name: np.float64 for name in table.columns})
+
+    def compare(self, *others: "Results", names: list[str] | None = None,
+                paired: bool | None = None) -> pd.DataFrame:
+        """This run and ``others`` side by side: the table of ``mcsim compare`` (this run first,
+        the reference of the differences; :func:`simulator.report.compare.compare_results`).
+
+        Parameters
+        ----------
+        others : one or more runs.
+        names : a name per run, this one first (``mcsim compare`` uses the folder names); default
+            the scenario names when they differ, else ``run0``, ``run1``, ...
+        paired : None pairs runs with the same seed and worlds (world by world), False never,
+            True requires it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            one row per indicator × period × run (columns
+            :data:`simulator.report.compare.COLUMNS`); print it with
+            :func:`simulator.report.compare.format_table`.
+        """
+        from simulator.report.compare import compare_results
+
+        runs = [self, *others]
+        if names is None:
+            names = [r.scenario.name for r in runs]
+            if len(set(names)) != len(names):
+                names = None
+        return compare_results(runs, names, paired=paired)
 
     # ----------------------------------------------------------------------------- files
     def write(self, out_dir: str | Path, *, figures: bool | None = None, report: bool | None = None,

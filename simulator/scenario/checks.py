@@ -12,6 +12,7 @@ from simulator.constants import MAX_AGE_BANDS, N_TIERS, SERVICE_NAMES, TIER_NAME
 from simulator.errors import InputError, Problem
 from simulator.scenario.fields import MAX_MONEY, MAX_MULTIPLIER
 from simulator.scenario.schema import Scenario
+from simulator.scenario.shares import HINT as SHARES_HINT
 
 def check_scenario(s: Scenario | Any) -> list[Problem]:
     """All cross-table rules; returns the problems found (empty when the scenario is sound).
@@ -70,7 +71,8 @@ def _check_age_vectors(s: Scenario) -> list[Problem]:
         if len(values) != n:
             out.append(Problem(path, f"expected {n} values, one per age band {pop.age_bands}, got {len(values)}"))
     if len(pop.age_shares) == n and abs(sum(pop.age_shares) - 1.0) > 1e-6:
-        out.append(Problem("population.age_shares", f"age shares must sum to 1, got {sum(pop.age_shares):.6g}"))
+        out.append(Problem("population.age_shares", f"age shares must sum to 1, got {sum(pop.age_shares):.6g}",
+                           hint=SHARES_HINT))
     return out
 
 

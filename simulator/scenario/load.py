@@ -167,16 +167,23 @@ def _has_path(data: Mapping[str, Any], key: str) -> bool:
     return True
 
 
-def load_scenario(source: str | Path | Mapping[str, Any],
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario,
                   overrides: Iterable[str] | Mapping[str, Any] = (),
                   *, base_dir: str | Path | None = None) -> Scenario:
     """Load, override and validate a scenario; raise :class:`InputError` listing every problem.
 
     Parameters
     ----------
-    source : a TOML file path, or a mapping shaped like the TOML (notebooks).
-    overrides : ``["budget.risk_reserve=0.07", ...]`` or ``{"budget.risk_reserve": 0.07}``.
-    base_dir : folder for relative file references when ``source`` is a mapping.
+    source : a TOML file path, a mapping shaped like the TOML (notebooks), or a
+        :class:`Scenario` (returned as it is without overrides; with them, a new scenario
+        validated like the TOML: :meth:`Scenario.with_updates`).
+    overrides : ``["budget.risk_reserve=0.07", ...]`` or ``{"budget.risk_reserve": 0.07}``: the
+        same dotted key paths, rules and messages as ``mcsim run --set``.
+    base_dir : folder for relative file references when ``source`` is a mapping or a scenario.
+
+    Shares that must sum to 1 and sum to within 1e-3 of it are renormalised with a
+    :class:`~simulator.scenario.shares.SharesRenormalised` warning (:mod:`simulator.scenario.shares`);
+    the scenario returned holds the renormalised values.
 
     Raises
     ------
@@ -186,7 +193,13 @@ def load_scenario(source: str | Path | Mapping[str, Any],
         the referenced case-mix, population and rules files.
     """
     set_items = parse_overrides(overrides)
-    if isinstance(source, Mapping):
+    if isinstance(source, Scenario):
+        if not set_items:
+            return source  # validated and frozen already
+        # file references of a loaded scenario are absolute already
+        data, lines, file = scenario_dict(source), {}, None
+        folder = Path(base_dir) if base_dir else Path.cwd()
+    elif isinstance(source, Mapping):
         data, lines, file = _plain(source), {}, None
         folder = Path(base_dir) if base_dir else Path.cwd()
     else:
@@ -197,6 +210,14 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     overridden = [key for key, _ in set_items]
     created = [key for key in overridden if not _has_path(data, key)]
     _apply_in_place(data, set_items)
+    from simulator.scenario.shares import renormalise_scenario_shares
+
+    def origin(key: str) -> str | None:
+        touched = any(key == k or key.startswith(k + ".") or k.startswith((key + ".", key + "["))
+                      for k in overridden)
+        return SET_ORIGIN if touched else file
+
+    renormalise_scenario_shares(data, where=origin)
     unsafe = _resolve_file_refs(data, folder)
 
     def from_set(problem: Problem) -> bool:

@@ -7,13 +7,14 @@ vectors follow ``population.age_bands``. Cross-table rules live in :mod:`simulat
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Iterable, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 
 from simulator.constants import SERVICE_NAMES, TIER_NAMES
 from simulator.payment.registry import REGISTRY
 from simulator.uncertainty.table import UncertaintyTable
+from simulator.scenario.shares import HINT as SHARES_HINT
 from simulator.scenario.fields import (
     CV, BedDays, Coefficient, Dispersion, Km, Money, Multiplier, NonNegative, NonNegativeOrInf,
     PerCapitaMoney, PersonRate, Persons, PerTierBeds, PerTierBool, PerTierCoefficient, PerTierInt,
@@ -65,7 +66,8 @@ class SchemeShares(StrictTable):
     @model_validator(mode="after")
     def _sum_to_one(self) -> "SchemeShares":
         if abs(self.resident + self.employee - 1.0) > 1e-6:
-            raise ValueError(f"scheme shares must sum to 1, got {self.resident + self.employee:g}")
+            raise ValueError(f"scheme shares must sum to 1, got {self.resident + self.employee:g} "
+                             f"({SHARES_HINT})")
         return self
 
 
@@ -369,6 +371,23 @@ class Scenario(StrictTable):
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    def with_updates(self, updates: Mapping[str, Any] | Iterable[str]) -> "Scenario":
+        """A new, validated scenario with ``updates`` applied; this one is left as it is.
+
+        ``updates`` maps dotted key paths to values (``{"budget.risk_reserve": 0.07,
+        "tiers.enabled[2]": False}``), or is a list of ``"KEY=VALUE"`` strings: the same paths,
+        rules and messages as ``mcsim run --set``. Every key is checked again with the rest of
+        the scenario (cross-table rules, settlement rules, referenced files).
+
+        Raises
+        ------
+        InputError
+            every problem of the updated scenario, each naming its key path.
+        """
+        from simulator.scenario.load import load_scenario
+
+        return load_scenario(self, updates)
 
 
 def refresh_payment_table() -> None:
