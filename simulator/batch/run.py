@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from simulator.batch.plan import Task, bundle, plan_tasks, task_seconds
 from simulator.batch.spec import Sweep, Variant, describe, load_sweep
-from simulator.atomic import write_atomic
+from simulator.tables_io import write_table
 from simulator.batch.store import Store
 
 
@@ -227,12 +227,12 @@ def _finish(outcome: BatchOutcome, store: Store) -> None:
     import pandas as pd
 
     outcome.summary = summarize(outcome.frame, outcome.sweep)
-    write_atomic(store.out / "summary.csv", outcome.summary.to_csv(index=False))
+    write_table(outcome.summary, store.out / "summary.csv")  # UTF-8 with a BOM, for Excel
     failures = store.out / "failures.csv"
     if outcome.failures:
         rows = [{"task": f.task, "variant": f.variant.id, "county": f.county, "params": f.variant.label,
                  "input_error": f.input_error, "message": f.message} for f in outcome.failures]
-        write_atomic(failures, pd.DataFrame(rows).to_csv(index=False))
+        write_table(pd.DataFrame(rows), failures)
     else:
         failures.unlink(missing_ok=True)
     if outcome.sweep.has_oat and not outcome.frame.empty:
@@ -240,7 +240,7 @@ def _finish(outcome: BatchOutcome, store: Store) -> None:
 
         effects = oat_effects(outcome.frame, outcome.sweep, "balance_rate")
         if not effects.empty:
-            write_atomic(store.out / "tornado.csv", effects.to_csv(index=False))
+            write_table(effects, store.out / "tornado.csv")
             outcome.tornado = tornado_chart(effects, store.out / "tornado.png", metric="balance_rate")
 
 
@@ -248,7 +248,7 @@ def _write_variants(sweep: Sweep, out: Path) -> None:
     import pandas as pd
 
     rows = [{"variant": v.id, "kind": v.kind, "label": v.label, **dict(v.params)} for v in sweep.variants]
-    write_atomic(out / "variants.csv", pd.DataFrame(rows).to_csv(index=False))
+    write_table(pd.DataFrame(rows), out / "variants.csv")
 
 
 class _progress:
