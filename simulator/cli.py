@@ -26,6 +26,7 @@ _COMMANDS = {
     "points": "points",
     "batch": "batch",
     "compare": "compare",
+    "explain": "explain",
     "report": "report",
     "calibrate": "calibrate",
     "init": "init",
