@@ -184,3 +184,62 @@ def test_real_process_bad_input_exit_2():
                           capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert proc.returncode == 2
     assert "unknown preset 'nope'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_empty_score_cell_is_full_score(tmp_path):
+    # county-tiered scales the retained surplus by the score: an empty cell must settle like 100
+    path = write_csv(tmp_path, "county,budget,spending,score\n"
+                               "a,1e8,9e7,\n"
+                               "b,1e8,9e7,100\n"
+                               "c,1e8,9e7,60\n")
+    result = run("--rules", "county-tiered", "--input", str(path))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["score"] == ""  # the input cell passes through as written
+    for name in OUTPUTS:
+        assert rows[0][name] == rows[1][name], name
+    assert rows[0]["retained_surplus"] != rows[2]["retained_surplus"]
+
+
+def test_help_cites_a_page_inside_the_repository():
+    text = run("--help").stdout
+    assert "docs/settlement.md" in text and "spec/" not in text
+    assert (ROOT / "docs" / "settlement.md").is_file()
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda d: "", "--out: is empty"),
+    (lambda d: str(d), "is a folder, not a file"),
+    (lambda d: str(d / "missing" / "o.csv"), "does not exist"),
+    (lambda d: str(d / "in.csv" / "o.csv"), "is a file, not a folder"),
+])
+def test_bad_out_file_exit_2_before_reading(tmp_path, make, expected):
+    write_csv(tmp_path, "budget,spending\n1e8,9e7\n")
+    result = run("--rules", "county-tiered", "--input", str(tmp_path / "none.csv"), "--out", make(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr and "--out" in result.stderr
+    assert "not found" not in result.stderr  # nothing was read: the output is checked first
+
+
+def test_csv_out_has_a_bom_and_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    from simulator import tables_io
+
+    path = write_csv(tmp_path, "budget,spending\n1e8,9e7\n")
+    out = tmp_path / "o.csv"
+    assert run("--rules", "county-tiered", "--input", str(path), "--out", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfbudget,spending,balance")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tables_io, "_write_xlsx", boom)
+    result = run("--rules", "county-tiered", "--input", str(path), "--out", str(tmp_path / "o.xlsx"))
+    assert result.exit_code != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "o.csv"]
+
+
+def test_sheet_and_encoding_need_input():
+    result = run("--rules", "county-tiered", "--budget", "1", "--spending", "1", "--sheet", "a",
+                 "--encoding", "gbk")
+    assert result.exit_code == 2
+    assert "--sheet: only with --input" in result.stderr and "--encoding: only with --input" in result.stderr
