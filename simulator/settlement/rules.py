@@ -109,6 +109,40 @@ def _check_bands(bands: tuple[Any, ...]) -> tuple[Any, ...]:
     return bands
 
 
+#: error types of :func:`_check_bands`, which :func:`band_problems` reports in full
+_BAND_ERRORS = ("bands_order", "bands_last")
+
+
+def band_problems(merged: Mapping[str, Any]) -> list[Problem]:
+    """The band rules of :func:`_check_bands` (``upto`` strictly increasing, the last ``inf``) on
+    raw ``[settlement]`` data, every violation of both parts, for the bands whose ``upto`` is a
+    number > 0 (others are the schema's problems). Paths are relative to ``[settlement]``."""
+    out = []
+    for part in ("surplus", "overspend"):
+        table = merged.get(part)
+        bands = table.get("bands") if isinstance(table, Mapping) else None
+        if not isinstance(bands, (list, tuple)) or not bands:
+            continue
+        uptos = [_usable_upto(b) for b in bands]
+        for i in range(1, len(uptos)):
+            upto, previous = uptos[i], uptos[i - 1]
+            if upto is not None and previous is not None and not upto > previous:
+                out.append(Problem(f"{part}.bands[{i}].upto",
+                                   f"upto must be strictly increasing: {upto} follows {previous}"))
+        last = uptos[-1]
+        if last is not None and not math.isinf(last):
+            out.append(Problem(f"{part}.bands[{len(bands) - 1}].upto",
+                               f"the last band must have upto = inf (got {last})"))
+    return out
+
+
+def _usable_upto(band: Any) -> float | None:
+    upto = band.get("upto") if isinstance(band, Mapping) else None
+    if isinstance(upto, bool) or not isinstance(upto, (int, float)) or not upto > 0:
+        return None
+    return float(upto)
+
+
 class SurplusRules(_Frozen):
     """结余留用: what the community keeps of a surplus D = B − S."""
 
@@ -270,18 +304,20 @@ def load_rules(source: str | Path, *, base_dir: Path | None = None,
     merged = dict(table)
     merged.setdefault("name", path.stem)
     given = _as_mapping(overrides)
+    # one round: unknown tables, the schema, the band rules and ``check`` are reported together
     extra += _merge(merged, given, key_prefix, overrides_file)
-    if extra:
-        raise InputError(extra, title="invalid settlement rules")
     sources = (file, lines, overrides_file, overrides_lines or {})
     checked = [_placed(p, given, key_prefix, sources) for p in (check(merged) if check else ())]
     try:
         rules = SettlementRules.model_validate(merged)
     except ValidationError as exc:
-        raise InputError(_problems(exc, given, key_prefix, sources) + checked,
-                         title="invalid settlement rules") from None
-    if checked:
-        raise InputError(checked, title="invalid settlement rules")
+        # the band rules run here on every band whose upto is usable: pydantic checks them only
+        # once every band's fields are valid, and stops at the first
+        bands = [_placed(p, given, key_prefix, sources) for p in band_problems(merged)]
+        raise InputError(extra + _problems(exc, given, key_prefix, sources, skip=_BAND_ERRORS) + bands
+                         + checked, title="invalid settlement rules") from None
+    if extra or checked:
+        raise InputError(extra + checked, title="invalid settlement rules")
     return rules
 
 
@@ -360,12 +396,16 @@ def _merge(merged: dict[str, Any], given: Mapping[str, Any], prefix: str,
 
 
 def _problems(exc: ValidationError, given: Mapping[str, Any], prefix: str,
-              sources: tuple[str, Mapping[str, int], str | None, Mapping[str, int]]) -> list[Problem]:
-    """Problems of a validation error, each attributed to the rules file or the overrides."""
+              sources: tuple[str, Mapping[str, int], str | None, Mapping[str, int]],
+              skip: tuple[str, ...] = ()) -> list[Problem]:
+    """Problems of a validation error, each attributed to the rules file or the overrides
+    (errors of a type in ``skip`` left out)."""
     errors = exc.errors(include_url=False)
     plain = problems_from_pydantic(exc, model=SettlementRules)  # one problem per error, in order
     out = []
     for err, problem in zip(errors, plain):
+        if err["type"] in skip:
+            continue
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         loc += list((err.get("ctx") or {}).get("at", ()))
         message = problem.message if "at" not in (err.get("ctx") or {}) else err["msg"]
