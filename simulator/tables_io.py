@@ -19,6 +19,7 @@ goes through here:
 * **Output paths.** :func:`check_out_file` checks a ``--out FILE`` before any work starts.
 
 :func:`read_table` is the pandas face of the line-numbered reader of :mod:`simulator.tabular`.
+The rules, for users, are in ``docs/tables.md``.
 """
 
 from __future__ import annotations
