@@ -11,7 +11,8 @@
 
 Changes to a scenario (``overrides`` of :func:`load_scenario` and :func:`run`,
 :meth:`Scenario.with_updates`) are a mapping of dotted key path -> value or a list of
-``"KEY=VALUE"`` strings, validated with the same rules and messages as ``mcsim run --set``.
+``"KEY=VALUE"`` strings, validated with the same rules and messages as ``mcsim run --set``
+(docs/python-api.md, "Scenarios and changes").
 """
 
 from __future__ import annotations
