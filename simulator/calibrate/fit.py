@@ -25,9 +25,11 @@ at the start values; fixed during the fit so the objective does not move with it
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -282,6 +284,8 @@ def _minimise(ev: Evaluator, params: list[Parameter], keys: list[tuple[str, int 
         r = np.where(np.isfinite(r), r, NAN_PENALTY)
         if float(r @ r) < best["chi2"]:
             best.update(u=np.array(u, float), chi2=float(r @ r))
+        say(f"  evaluation {ev.evaluations}/{max_evaluations}: chi² = {float(r @ r):.2f} "
+            f"(best {best['chi2']:.2f})")
         return r
 
     r0 = residuals(u0)
@@ -330,3 +334,80 @@ def _parameter_rows(params: list[Parameter], start: dict[str, float], fitted: di
                      "initial": start[p.key], "estimate": fitted[p.key], "se": s * slope,
                      "low": p.low, "high": p.high, "at_bound": bool(u <= 1e-6 or u >= 1 - 1e-6)})
     return pd.DataFrame(rows)
+
+
+def calibrated_toml(scenario_file: str | Path, scenario, target: str | Path) -> str | None:
+    """The text of ``scenario_file`` with the values of ``scenario`` (the calibrated one) put in
+    place, its comments and layout kept (tomlkit), for writing to ``target``; None when the
+    edited text would not load back to ``scenario`` (the caller then writes a plain dump).
+
+    Only the values that differ from the file as loaded change (fitted parameters, ``--set``
+    overrides); relative file references become absolute when ``target`` is in another folder.
+    """
+    import tomlkit
+
+    from simulator.scenario import load_scenario
+    from simulator.scenario.load import _FILE_KEYS, is_file_reference, scenario_dict
+
+    source = Path(scenario_file)
+    try:
+        doc = tomlkit.parse(source.read_text(encoding="utf-8"))
+        want, have = scenario_dict(scenario), scenario_dict(load_scenario(source))
+    except Exception:  # an unusual file tomlkit cannot edit: the plain dump is still right
+        return None
+    for path in _changed(want, have):
+        _set_leaf(doc, path, _get(want, path))
+    if Path(target).resolve().parent != source.resolve().parent:
+        for table, key in _FILE_KEYS:
+            value = want.get(table, {}).get(key)
+            if isinstance(value, str) and is_file_reference(table, key, value) and table in doc \
+                    and key in doc[table]:
+                doc[table][key] = value
+    text = tomlkit.dumps(doc)
+    import os
+    import tempfile
+
+    folder = Path(target).resolve().parent
+    try:  # loaded from where it will live: relative references resolve as they will for the user
+        fd, probe = tempfile.mkstemp(prefix=".calibrated-", suffix=".toml", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        same = scenario_dict(load_scenario(probe)) == want
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(NameError, OSError):
+            os.unlink(probe)
+    return text if same else None
+
+
+def _changed(want: dict, have: dict, prefix: tuple = ()) -> list[tuple]:
+    """Key paths (tuples) where ``want`` differs from ``have``; tables recurse, lists are leaves."""
+    out = []
+    for key, value in want.items():
+        old = have.get(key, _MISSING)
+        if isinstance(value, dict) and isinstance(old, dict):
+            out += _changed(value, old, prefix + (key,))
+        elif value != old:
+            out.append(prefix + (key,))
+    return out
+
+
+_MISSING = object()
+
+
+def _get(data: dict, path: tuple) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _set_leaf(doc, path: tuple, value: Any) -> None:
+    import tomlkit
+
+    node = doc
+    for key in path[:-1]:
+        if key not in node:
+            node[key] = tomlkit.table()
+        node = node[key]
+    node[path[-1]] = value

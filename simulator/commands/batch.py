@@ -95,7 +95,8 @@ def _eta_line(o) -> str:
     tasks = [t for t in plan_tasks(o.sweep) if not t.variant.problems]
     work = sum(task_seconds(o.sweep, t) for t in tasks) * (o.total - o.skipped) / max(o.total, 1)
     seconds = work / max(o.workers, 1)
-    shown = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    shown = ("under 1 s" if seconds < 1 else f"{seconds:.0f} s" if seconds < 120
+             else f"{seconds / 60:.1f} min")
     return (f"estimated time: about {shown} of simulation ({work:.0f} core-seconds at "
             f"{SECONDS_PER_PERSON_YEAR * 1e6:.2g} µs per person-year, {o.workers} workers; a rough guide)")
 

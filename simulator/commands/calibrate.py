@@ -101,6 +101,9 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, sh
         say(f"claims: {len(claims.frame):,} valid rows of {claims.rows:,}; {len(derived)} targets derived")
         for row in table.itertuples():
             say(f"  {row.key:34s} {row.value:12.4g} ± {row.se:.3g}  ({row.units:,} units) {row.note}")
+    from simulator.commands.warmup import ensure_compiled
+
+    ensure_compiled(base.output.lang, quiet=quiet)
     fit = calibrate(base, spec, replications=replications, seed=seed, size=size, threads=threads,
                     check=not no_check, max_evaluations=max_evaluations, log=say)
     header = [f"# calibrated by `mcsim calibrate` from {Path(scenario).name}"
@@ -109,7 +112,12 @@ def command(scenario: str, targets_file: str | None, claims_file: str | None, sh
               f"# chi2 = {fit.chi2:.2f} on {len(fit.table)} targets; seed {fit.seed}; {fit.message}"]
     header += [f"#   {r.key}{' (multiplier)' if r.multiply else ''} = {r.estimate:.6g} ± {r.se:.3g}"
                for r in fit.parameters.itertuples()]
-    write_atomic(target, "\n".join(header) + "\n" + dump_scenario(fit.scenario))
+    from simulator.calibrate.fit import calibrated_toml
+
+    kept = calibrated_toml(scenario, fit.scenario, target)  # the file's own comments and layout
+    if kept is None:
+        say("note: the calibrated file is a plain dump (the scenario's comments could not be kept)")
+    write_atomic(target, "\n".join(header) + "\n" + (kept if kept is not None else dump_scenario(fit.scenario)))
     if targets_out:
         write_targets(spec.targets, targets_out, header="targets used by mcsim calibrate")
     if as_json:
