@@ -12,7 +12,15 @@ import click
                    "and a figure next to it (same stem, .png).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of labels (default: the first run's [output].lang).")
-def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> None:
+@click.option("--objective", default=None, metavar="KEY[:min|max]",
+              help="Rank the runs by this indicator or risk figure (default direction: docs/ranking.md).")
+@click.option("--constraint", "constraints", multiple=True, metavar="\"KEY>=VALUE\"",
+              help="A condition every design must meet (>=, <=, >, <); repeat for more.")
+@click.option("--year", type=int, default=None, help="Year of the ranking (default: the last year).")
+@click.option("--stat", default="mean", show_default=True, metavar="mean|pNN",
+              help="Statistic over worlds ranked and constrained: the mean or a quantile (p05, p95).")
+def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None, objective: str | None,
+            constraints: tuple[str, ...], year: int | None, stat: str) -> None:
     """Compare the results folders DIR... (the first is the reference).
 
     For each indicator: the mean over worlds in the first and the last year of each run, and the
@@ -24,6 +32,12 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> No
       mcsim run scenarios/reference.toml --out results/tiered
       mcsim run scenarios/reference.toml --set settlement.rules=aca-corridor --out results/aca
       mcsim compare results/tiered results/aca --out compare.csv
+      mcsim compare results/tiered results/aca --objective community_net:max \\
+          --constraint "balance_rate>=0" --constraint "prob_overspend<=0.2" --stat p05
+
+    With --objective or --constraint, the runs are also ranked in one year (docs/ranking.md):
+    feasible designs first, then by the objective, with the probability over worlds that each
+    beats the first run (paired runs only; ties count ½). --out then also writes STEM-ranking.
     """
     from pathlib import Path
 
@@ -37,6 +51,9 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> No
     if len(dirs) < 2:
         raise InputError(Problem(dirs[0], "compare needs at least two results folders",
                                  hint="mcsim compare DIR DIR..."))
+    from simulator.ranking import Ranking
+
+    ranking = Ranking.parse(objective, constraints, stat) if objective or constraints else None
     out = check_out_file(out_file) if out_file is not None else None  # before any work
     folders = [Path(d) for d in dirs]
     runs = [load_results(folder) for folder in folders]
@@ -49,6 +66,13 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None) -> No
         write_table(table, out, _OUT_LABELS, {"n": "#,##0"})
         write_with(figure, lambda p: save_png(comparison_figure(table, chosen), p))
         click.echo(f"wrote {out} and {figure}", err=True)
+    if ranking is not None:
+        ranked = _rank(ranking, runs, names, year)
+        click.echo(_format_ranking(ranked, ranking, chosen))
+        if out is not None:
+            target = out.with_name(f"{out.stem}-ranking{out.suffix}")
+            write_table(ranked, target)
+            click.echo(f"wrote {target}", err=True)
 
 
 #: zh and en labels of the --out columns (simulator.report.compare.COLUMNS) for the xlsx labels sheet
@@ -65,7 +89,53 @@ _OUT_LABELS = {
 }
 
 
+def _rank(ranking, runs: list, names: list[str], year: int | None):
+    """The ranking table of the runs in ``year`` (default the reference's last year)."""
+    from simulator.errors import InputError, Problem
+    from simulator.report.compare import can_pair
+
+    chosen = int(runs[0].worlds["year"].max()) if year is None else int(year)
+    frames = []
+    for run, name in zip(runs, names):
+        frame = run.worlds[run.worlds["year"] == chosen]
+        if frame.empty:
+            years = sorted(int(y) for y in run.worlds["year"].unique())
+            raise InputError(Problem("--year", f"year {chosen} is not in {name} (years {years[0]}–{years[-1]})"),
+                             title="invalid options")
+        frames.append(frame)
+    table = ranking.rank(frames, names, [True] + [can_pair(runs[0], r) for r in runs[1:]])
+    table.insert(2, "year", chosen)
+    return table
+
+
+def _format_ranking(table, ranking, lang: str) -> str:
+    """The ranking as text: rank, run, objective, constraints met, P(beats the first run)."""
+    words = {"zh": ("排名", "方案", "满足全部约束", "优于基准的概率", "是", "否", "非配对"),
+             "en": ("rank", "run", "feasible", "P(beats reference)", "yes", "no", "unpaired")}[lang]
+    head = f"== {table['year'].iloc[0]}, {ranking.stat}"
+    if ranking.objective:
+        head += f"; {ranking.objective.key}:{'max' if ranking.objective.maximise else 'min'}"
+    if ranking.constraints:
+        head += "; " + ", ".join(c.text for c in ranking.constraints)
+    value = ranking.objective.key if ranking.objective else ""
+    rows = [[words[0], words[1], value, words[2], words[3]]]
+    for r in table.sort_values("rank", kind="stable").itertuples():
+        win = "–" if r.win_prob != r.win_prob else f"{r.win_prob:.3f}"
+        rows.append([str(r.rank), str(r.run), f"{r.objective_value:.6g}" if value else "",
+                     words[4] if r.feasible else words[5], win if r.paired else words[6]])
+    from simulator.report.compare import _pad, _width
+
+    widths = [max(_width(row[j]) for row in rows) for j in range(len(rows[0]))]
+    return "\n".join([head] + ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows])
+
+
 def _names(folders: list) -> list[str]:
     """Short run names: the folder names, or the paths where names repeat."""
     names = [f.name or str(f) for f in folders]
-    return names if len(set(names)) == len(names) else [str(f) for f in folders]
+    names = names if len(set(names)) == len(names) else [str(f) for f in folders]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):  # one folder given twice: run, run (2)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            names[i] = f"{name} ({seen[name]})"
+    return names
