@@ -19,7 +19,8 @@ CASES is a CSV (UTF-8 or GBK), parquet or xlsx file (first sheet, or --sheet), o
 group and cost (yuan) required; oop (the patient's share, yuan; default 0); weight (DRG relative
 weight, required for drg); score (DIP 病种分值; default: the group's mean cost ÷ the mean cost of
 all cases × score_scale); tier (0-5, a tier name or its zh label; default coefficient 1). The zh
-labels 病组, 总费用, 个人负担, 相对权重, 病种分值, 医疗机构层级 are accepted as column names. FILE is a rules TOML with a
+labels 病组, 总费用, 个人负担, 相对权重, 病种分值, 医疗机构层级 are accepted as column names. Formats
+and encodings: docs/tables.md. FILE is a rules TOML with a
 [payment.drg] or [payment.dip] table, or a whole scenario file. DRG's base_groups_uniform is
 ignored: a case list does not say which groups are base groups.
 

@@ -27,7 +27,7 @@ spending[, score][, reasonable], or their zh labels 总额预算, 基金支出, 
 columns pass through. An empty score cell means full score, an empty reasonable cell all
 overspend reasonable. The output holds the inputs and every settlement quantity: CSV (UTF-8 with
 a BOM, for Excel) or, when --out ends in .xlsx, .parquet or .json, that format. Without --out,
-CSV goes to standard output.
+CSV goes to standard output. Table formats and encodings: docs/tables.md.
 """
 
 
