@@ -218,7 +218,12 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario,
         return SET_ORIGIN if touched else file
 
     renormalise_scenario_shares(data, where=origin)
-    unsafe = _resolve_file_refs(data, folder)
+    # a Scenario's own file references were vetted when it was loaded; only changed ones are new
+    vetted = () if not isinstance(source, Scenario) else tuple(
+        f"{t}.{k}" for t, k in _FILE_KEYS
+        if not any(f"{t}.{k}" == o or f"{t}.{k}".startswith(o + ".") or o.startswith(f"{t}.{k}")
+                   for o in overridden))
+    unsafe = _resolve_file_refs(data, folder, vetted)
 
     def from_set(problem: Problem) -> bool:
         p = problem.path
@@ -274,9 +279,10 @@ def _missing_file(name: str) -> bool:
     return name != SET_ORIGIN and not name.startswith("builtin:") and not Path(name).exists()
 
 
-def _resolve_file_refs(data: dict[str, Any], folder: Path) -> list[Problem]:
+def _resolve_file_refs(data: dict[str, Any], folder: Path, vetted: Sequence[str] = ()) -> list[Problem]:
     """Make file references absolute (relative ones from ``folder``); with safe paths on
-    (:mod:`simulator.safety`), the problems of those outside ``folder``."""
+    (:mod:`simulator.safety`), the problems of those outside ``folder`` (except the ``vetted``
+    keys: those of a loaded scenario that no override changed)."""
     from simulator.safety import HINT, MESSAGE, outside, safe_paths
 
     problems = []
@@ -289,7 +295,7 @@ def _resolve_file_refs(data: dict[str, Any], folder: Path) -> list[Problem]:
             continue
         path = Path(value).expanduser()
         section[key] = str(path if path.is_absolute() else (folder / path).resolve())
-        if safe_paths() and outside(section[key], folder):
+        if safe_paths() and f"{table}.{key}" not in vetted and outside(section[key], folder):
             problems.append(Problem(f"{table}.{key}", MESSAGE, hint=HINT))
             section[key] = None  # never read
     return problems

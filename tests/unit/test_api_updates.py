@@ -147,3 +147,19 @@ def test_compare_equals_the_compare_command(runs, tmp_path) -> None:
 def test_compare_default_names(runs) -> None:
     base, other = runs
     assert set(base.compare(other)["run"]) == {"run0", "run1"}  # both runs are named 'reference'
+
+
+def test_with_updates_keeps_a_vetted_file_reference_under_safe_paths(tmp_scenario, tmp_path, monkeypatch) -> None:
+    from importlib import resources
+
+    casemix = resources.files("simulator").joinpath("builtin", "casemix_reference.csv").read_text("utf-8")
+    path = tmp_scenario(replace=(('source = "builtin:reference"', 'file = "cm.csv"'),), files={"cm.csv": casemix})
+    monkeypatch.setenv("MCSIM_SAFE_PATHS", "1")
+    s = simulator.load_scenario(path)  # cm.csv sits beside the scenario: allowed
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert s.with_updates({"budget.risk_reserve": 0.07}).casemix.file == s.casemix.file
+    with pytest.raises(InputError) as info:  # a reference the change makes is checked
+        s.with_updates({"casemix.file": str(path.parent / "cm.csv")})
+    assert [p.path for p in info.value.problems] == ["casemix.file"]
