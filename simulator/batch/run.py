@@ -56,6 +56,7 @@ class BatchOutcome:
     task_seconds: float = 0.0        # Σ CPU seconds of the tasks' work in the workers
     workers: int = 0
     mode: str = ""                   # threads | processes | cluster: how the executor ran
+    ranking: Any = None              # simulator.ranking.Ranking: rank columns in summary.csv
 
     @property
     def exit_code(self) -> int:
@@ -116,8 +117,9 @@ def run_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers: in
 def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers: int | None = None,
                   scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
                   progress: bool | Callable[[int], None] = False,
-                  on_start: Callable[[BatchOutcome], None] | None = None) -> BatchOutcome:
-    """:func:`run_sweep` returning the full :class:`BatchOutcome` (failures included).
+                  on_start: Callable[[BatchOutcome], None] | None = None, ranking: Any = None) -> BatchOutcome:
+    """:func:`run_sweep` returning the full :class:`BatchOutcome` (failures included); with
+    ``ranking`` (:class:`simulator.ranking.Ranking`), summary.csv gains its rank columns.
 
     ``on_start(outcome)`` is called once the plan is known and before any task runs (the CLI
     prints the task count there).
@@ -135,7 +137,7 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
     done = store.open(plan_document(sweep, tasks), resume=resume)
     _write_variants(sweep, store.out)
     todo = [t for t in tasks if t.id not in done]
-    outcome = BatchOutcome(sweep, store.out, total=len(tasks), skipped=len(tasks) - len(todo))
+    outcome = BatchOutcome(sweep, store.out, total=len(tasks), skipped=len(tasks) - len(todo), ranking=ranking)
     invalid = [t for t in todo if t.variant.problems]
     outcome.failures += [Failure(t.id, t.variant, t.county.name,
                                  "; ".join(str(p) for p in t.variant.problems), True) for t in invalid]
@@ -227,6 +229,8 @@ def _finish(outcome: BatchOutcome, store: Store) -> None:
     import pandas as pd
 
     outcome.summary = summarize(outcome.frame, outcome.sweep)
+    if outcome.ranking is not None and not outcome.frame.empty:  # mcsim batch --objective/--constraint
+        outcome.summary = outcome.ranking.summary_columns(outcome.summary, outcome.frame)
     write_table(outcome.summary, store.out / "summary.csv")  # UTF-8 with a BOM, for Excel
     failures = store.out / "failures.csv"
     if outcome.failures:

@@ -14,6 +14,11 @@ variant and county), summary.csv, variants.csv, failures.csv when some tasks fai
 tornado.png for one-at-a-time sweeps. An interrupted batch continues with --resume (only the
 missing tasks run; the dataset comes out byte-identical).
 
+With --objective and/or --constraint, summary.csv gains the columns objective_value, rank,
+feasible and win_prob: every variant ranked within each county and year against the first
+variant, world by world (docs/ranking.md). --pareto KEY1,KEY2 writes pareto.png and pareto.csv:
+each variant's last-year statistic of the two metrics and which variants are on the front.
+
 \b
 Exit codes: 0 all tasks done; 2 bad input (the sweep file, an option, or a variant value
 that does not validate: the other tasks still run); 1 a task failed otherwise.
@@ -23,6 +28,8 @@ Examples:
   mcsim batch sweeps/risk-reserve.toml --workers 8
   mcsim batch sweeps/province.toml --executor dask --scheduler tcp://10.0.0.5:8786
   mcsim batch sweeps/risk-reserve.toml --resume
+  mcsim batch sweeps/risk-reserve.toml --objective community_net:max --constraint "prob_overspend<=0.1" \\
+      --pareto fund_spending,county_visit_share:max
 """
 
 
@@ -40,11 +47,27 @@ Examples:
 @click.option("--resume", is_flag=True, help="Complete the batch already in OUT: run only missing tasks.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default results/<sweep name>/).")
+@click.option("--objective", default=None, metavar="KEY[:min|max]",
+              help="Rank the variants by this indicator or risk figure (summary.csv columns).")
+@click.option("--constraint", "constraints", multiple=True, metavar="\"KEY>=VALUE\"",
+              help="A condition every variant must meet (>=, <=, >, <); repeat for more.")
+@click.option("--stat", default="mean", show_default=True, metavar="mean|pNN",
+              help="Statistic over worlds ranked, constrained and plotted: the mean or a quantile.")
+@click.option("--pareto", default=None, metavar="KEY1,KEY2",
+              help="Pareto-front figure of two metrics (each KEY[:min|max]): pareto.png, pareto.csv.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the Pareto figure.")
 def command(sweep: str, executor: str, scheduler: str | None, workers: int | None, resume: bool,
-            out_dir: str | None) -> None:
+            out_dir: str | None, objective: str | None, constraints: tuple[str, ...], stat: str,
+            pareto: str | None, lang: str) -> None:
     from simulator.batch.run import execute_sweep
     from simulator.batch.spec import load_sweep
     from simulator.commands.options import check_out_dir
+    from simulator.ranking import Ranking
+
+    ranking = Ranking.parse(objective, constraints, stat) if objective or constraints else None
+    axes = _pareto_axes(pareto) if pareto else None
+    Ranking.parse(None, (), stat)  # --stat checked before any work
 
     if out_dir is not None:
         check_out_dir(out_dir)  # before any work: not empty, not a system folder, writable
@@ -73,8 +96,10 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
 
         ensure_compiled("en")
     outcome = execute_sweep(spec, executor=executor, workers=workers, scheduler=scheduler, out=out_dir,
-                            resume=resume, progress=sys.stderr.isatty(), on_start=started)
+                            resume=resume, progress=sys.stderr.isatty(), on_start=started, ranking=ranking)
     _print_summary(outcome)
+    if axes is not None and outcome.frame is not None and not outcome.frame.empty:
+        _write_pareto(outcome, axes, stat, lang)
     click.echo(f"wrote {outcome.out}/ — {outcome.ran} tasks run, {outcome.skipped} already done, "
                f"{len(outcome.failures)} failed; {outcome.wall_seconds:.1f} s", err=True)
     if outcome.tornado is not None:
@@ -85,6 +110,35 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
             first = f.message.strip().splitlines()
             click.echo(f"  - {f.task} [{f.variant.label}]: {first[-1] if first else ''}", err=True)
         click.get_current_context().exit(outcome.exit_code)
+
+
+def _pareto_axes(text: str):
+    """``KEY1,KEY2`` (each ``KEY[:min|max]``) as two objectives; InputError naming --pareto."""
+    from simulator.errors import InputError, Problem
+    from simulator.ranking import parse_objective
+
+    keys = [k.strip() for k in text.split(",")]
+    if len(keys) != 2 or not all(keys):
+        raise InputError(Problem("--pareto", f"{text!r}: give two metrics, KEY1,KEY2",
+                                 hint="e.g. --pareto fund_spending,county_visit_share"), title="invalid options")
+    return tuple(parse_objective(k, "--pareto") for k in keys)
+
+
+def _write_pareto(outcome, axes, stat: str, lang: str) -> None:
+    """pareto.csv and pareto.png in the batch folder (simulator.report.pareto)."""
+    from simulator.atomic import write_with
+    from simulator.report.figures import save_png
+    from simulator.report.pareto import pareto_figure, pareto_table
+    from simulator.tables_io import write_table
+
+    labels = {v.id: v.label for v in outcome.sweep.variants}
+    table = pareto_table(outcome.frame, axes, labels, stat)
+    write_table(table, outcome.out / "pareto.csv")
+    write_with(outcome.out / "pareto.png", lambda p: save_png(pareto_figure(table, axes, lang), p))
+    front = table[table["front"]]
+    click.echo(f"Pareto front ({axes[0].key}, {axes[1].key}): "
+               + ", ".join(f"{r.label} [{r.county}]" for r in front.itertuples())
+               + f" — {outcome.out / 'pareto.png'}", err=True)
 
 
 def _eta_line(o) -> str:
