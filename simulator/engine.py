@@ -138,43 +138,106 @@ def _simulate(model: PreparedModel, worlds: range, seed: int, step: int,
               progress: Callable[[int], None] | None, factors: WorldFactors,
               populations: Sequence[Population] | None) -> RunOutput:
     """Simulate ``worlds`` of one prepared model with per-world ``factors`` (numba's thread count set)."""
-    s = model.scenario
-    if populations is not None and len(populations) != s.scenario.years + 1:
-        raise ValueError(f"populations has {len(populations)} years, the scenario simulates "
-                         f"{s.scenario.years + 1} (base year included)")
-    base_pop = populations[0] if populations is not None else model.base_population()
-    year_kernel = KernelYear(model, model.arrays(base_pop), seed, worlds, step, progress, factors)
-    n_w, n_y = len(worlds), s.scenario.years
-    state = _initial_state(s, n_w)
-    out_ind: dict[str, np.ndarray] = {}
-    out_flows = np.zeros((n_w, n_y, N_TIERS, N_SERVICES, N_SCHEMES, len(FLOW_FIELDS)))
-    out_ref = np.zeros((n_w, n_y, N_TIERS, N_TIERS))
-    shocks = np.zeros((n_w, n_y), dtype=bool)
-    base: dict[str, np.ndarray] = {}
-    episodes = 0.0
-    years = populations if populations is not None else model.population_years(base_pop)
-    for y, pop in enumerate(years):  # y = 0 is the base year
-        shock = np.zeros(n_w, dtype=bool)
-        if y > 0:
-            shock = _uniforms(seed, worlds.start, n_w, y, block=1) < factors.epidemic_probability
-        flows, referrals = year_kernel.run(pop, y, shock, state)
-        episodes += float(flows[..., Q_EPISODES].sum())
-        year = _settle_year(model, state, pop, flows, shock, y, factors)
-        paid = year.pop("_paid")
+    county = CountyYears(model, worlds, seed, step, progress, factors, populations)
+    for y in range(model.scenario.scenario.years + 1):  # y = 0 is the base year
+        county.kernel(y, county.own_shock(y))
+        county.settle(y, county.budget_before(y))
+    return county.output()
+
+
+class CountyYears:
+    """One county's worlds, a year at a time: :meth:`kernel` (care), then :meth:`settle`
+    (payment, budget, assessment, settlement), so that a region (:mod:`simulator.region`) can
+    value the points of every county's year over one pool between the two steps.
+
+    ``seed`` keys the process noise (and, in a single-county run, the epidemic shocks);
+    ``pooled``: points methods whose point value the caller gives to :meth:`settle` (their
+    history's values, costs and points are the caller's: a region keeps one for all counties).
+    """
+
+    def __init__(self, model: PreparedModel, worlds: range, seed: int, step: int,
+                 progress: Callable[[int], None] | None, factors: WorldFactors,
+                 populations: Sequence[Population] | None, pooled: frozenset[str] = frozenset()) -> None:
+        s = model.scenario
+        if populations is not None and len(populations) != s.scenario.years + 1:
+            raise ValueError(f"populations has {len(populations)} years, the scenario simulates "
+                             f"{s.scenario.years + 1} (base year included)")
+        base_pop = populations[0] if populations is not None else model.base_population()
+        self.model, self.worlds, self.seed, self.factors, self.pooled = model, worlds, seed, factors, pooled
+        self.year_kernel = KernelYear(model, model.arrays(base_pop), seed, worlds, step, progress, factors)
+        n_w, n_y = len(worlds), s.scenario.years
+        self.state = _initial_state(s, n_w)
+        self.indicators: dict[str, np.ndarray] = {}
+        self.flows_out = np.zeros((n_w, n_y, N_TIERS, N_SERVICES, N_SCHEMES, len(FLOW_FIELDS)))
+        self.referrals_out = np.zeros((n_w, n_y, N_TIERS, N_TIERS))
+        self.shocks = np.zeros((n_w, n_y), dtype=bool)
+        self.base: dict[str, np.ndarray] = {}
+        self.episodes = 0.0
+        self._years = iter(populations if populations is not None else model.population_years(base_pop))
+        self.pop: Population | None = None
+        self.flows: np.ndarray | None = None
+        self._referrals: np.ndarray | None = None
+        self._shock: np.ndarray | None = None
+
+    def own_shock(self, y: int) -> np.ndarray:
+        """Epidemic shocks of year ``y`` per world, from this county's own keyed stream."""
+        n_w = len(self.worlds)
         if y == 0:
-            base = year
-            continue
+            return np.zeros(n_w, dtype=bool)
+        return _uniforms(self.seed, self.worlds.start, n_w, y, block=1) < self.factors.epidemic_probability
+
+    def kernel(self, y: int, shock: np.ndarray) -> np.ndarray:
+        """Run the kernels' year ``y`` (the next population year) with epidemic ``shock`` per
+        world; returns its flows [world, tier, service, scheme, quantity]."""
+        self.pop = next(self._years)
+        self.flows, self._referrals = self.year_kernel.run(self.pop, y, shock, self.state)
+        self._shock = shock
+        self.episodes += float(self.flows[..., Q_EPISODES].sum())
+        return self.flows
+
+    def budget_before(self, y: int) -> np.ndarray | None:
+        """The budget of simulated year ``y`` > 0, set before its spending (None in the base year,
+        whose budget follows its spending)."""
+        if y == 0:
+            return None
+        from simulator.settlement import year_budget
+
+        b, state = self.model.scenario.budget, self.state
+        counts = self.pop.counts_by_scheme()
+        enrolled = {"resident": counts[0], "employee": counts[1]}
+        return year_budget(b, enrolled, np.zeros(len(self.worlds)), state.budget, state.spending,
+                           state.outside_share, y)
+
+    def settle(self, y: int, budget: np.ndarray | None, given: dict | None = None) -> dict[str, np.ndarray]:
+        """Pay, budget, score and settle year ``y`` (``budget``: :meth:`budget_before`; ``given``:
+        the :class:`~simulator.payment.points.PointsYear` of each pooled method); records the
+        year's outputs and returns its indicator values."""
+        year = _settle_year(self.model, self.state, self.pop, self.flows, self._shock, y, self.factors,
+                            budget, given or {}, self.pooled)
+        paid = year.pop("_paid")
+        self.paid = paid
+        if y == 0:
+            self.base = year
+            return year
         for key, value in year.items():
-            out_ind.setdefault(key, np.zeros((n_w, n_y)))[:, y - 1] = value
-        out_flows[:, y - 1] = np.stack([flows[..., _QUANTITY_INDEX[name]] if name != "payment" else paid
-                                        for name in FLOW_FIELDS], axis=-1)
-        out_ref[:, y - 1] = referrals
-        shocks[:, y - 1] = shock
-    microdata, dropped = year_kernel.microdata()
-    return RunOutput(seed=seed, worlds=np.arange(worlds.start, worlds.stop),
-                     years=np.arange(s.scenario.start_year, s.scenario.start_year + n_y),
-                     indicators=out_ind, flows=out_flows, referrals=out_ref, shocks=shocks, base_year=base,
-                     microdata=microdata, microdata_dropped=dropped, episodes=episodes)
+            self.indicators.setdefault(key, np.zeros((len(self.worlds), self.model.scenario.scenario.years)))[:, y - 1] = value
+        flows = self.flows
+        self.flows_out[:, y - 1] = np.stack([flows[..., _QUANTITY_INDEX[name]] if name != "payment" else paid
+                                             for name in FLOW_FIELDS], axis=-1)
+        self.referrals_out[:, y - 1] = self._referrals
+        self.shocks[:, y - 1] = self._shock
+        return year
+
+    def output(self) -> RunOutput:
+        """The run's arrays once every year is settled."""
+        s = self.model.scenario
+        n_y = s.scenario.years
+        microdata, dropped = self.year_kernel.microdata()
+        return RunOutput(seed=self.seed, worlds=np.arange(self.worlds.start, self.worlds.stop),
+                         years=np.arange(s.scenario.start_year, s.scenario.start_year + n_y),
+                         indicators=self.indicators, flows=self.flows_out, referrals=self.referrals_out,
+                         shocks=self.shocks, base_year=self.base, microdata=microdata,
+                         microdata_dropped=dropped, episodes=self.episodes)
 
 
 def concatenate(parts: Sequence[RunOutput]) -> RunOutput:
@@ -233,26 +296,26 @@ def _initial_state(s: Scenario, n_w: int) -> _WorldState:
 
 
 def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flows: np.ndarray,
-                 shock: np.ndarray, y: int, factors: WorldFactors) -> dict[str, np.ndarray]:
-    """Payment, budget, assessment and settlement of one year; updates ``state`` for the next."""
+                 shock: np.ndarray, y: int, factors: WorldFactors, budget: np.ndarray | None,
+                 given: dict, pooled: frozenset[str]) -> dict[str, np.ndarray]:
+    """Payment, budget, assessment and settlement of one year; updates ``state`` for the next.
+
+    ``budget``: the year's budget (None in the base year: set from its spending); a simulated
+    year's budget does not depend on its spending, so it is set first (the points pool)."""
     from simulator.settlement import assessment_score, settle, year_budget
 
     s, rules = model.scenario, model.rules
     b = s.budget
     counts = pop.counts_by_scheme()
     enrolled = {"resident": counts[0], "employee": counts[1]}
-    budget = None  # a simulated year's budget does not depend on its spending: set it first (the pool)
-    if y > 0:
-        budget = year_budget(b, enrolled, np.zeros(flows.shape[0]), state.budget, state.spending,
-                             state.outside_share, y)
-    payments = pay_year(s.payment, model.cells, flows, state.points, y, budget)
+    payments = pay_year(s.payment, model.cells, flows, state.points, y, budget, given)
     care = care_indicators(flows, payments.paid)
     fund_all, fund_outside = care.pop("fund_all"), care.pop("fund_outside")
     spending = fund_all if b.outside_charged else fund_all - fund_outside
     if y == 0:
         state.outside_share = ratio(fund_outside, fund_all, fill=0.0)
         budget = year_budget(b, enrolled, spending, state.budget, state.spending, state.outside_share, y)
-    _remember_points(model, state, payments, flows, spending, y)
+    _remember_points(model, state, payments, flows, spending, y, pooled)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(len(spending))
     values = dict(care, enrolled=np.full(len(spending), float(pop.size)), fund_spending=spending,
@@ -285,10 +348,11 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
 
 
 def _remember_points(model: PreparedModel, state: _WorldState, payments, flows: np.ndarray,
-                     spending: np.ndarray, y: int) -> None:
+                     spending: np.ndarray, y: int, pooled: frozenset[str] = frozenset()) -> None:
     """Carry each points method's settlement point value, pool, and its cases' cost and standard
     points into its history (in the base year, start it, with the method's share of fund
-    spending: the budget-basis pool's share)."""
+    spending: the budget-basis pool's share). A ``pooled`` method's values, costs and points
+    are kept by the region that values it (its share and pool stay the county's)."""
     s = model.scenario
     none = np.zeros(flows.shape[1:3], dtype=bool)
     for code, year in payments.points.items():
@@ -297,8 +361,10 @@ def _remember_points(model: PreparedModel, state: _WorldState, payments, flows: 
             history.share = ratio(year.fund_payment, spending, fill=0.0)
             state.points[code] = history
         history = state.points[code]
-        history.values.append(year.point_value)
         history.pool = year.pool
+        if code in pooled:
+            continue
+        history.values.append(year.point_value)
         cost, points = cost_and_points(flows, model.cells.get(code, none))
         history.costs.append(cost)
         history.points.append(points)

@@ -63,13 +63,17 @@ class _PoolExecutor:
     def __exit__(self, *exc: Any) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, bundles: list[Any]) -> Iterator[tuple[Any, Any]]:
-        """Yield ``(bundle, outcomes)``, or ``(bundle, exception)`` when its worker died."""
+    def run(self, bundles: list[Any], fn: Any = None) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(bundle, outcomes)``, or ``(bundle, exception)`` when its worker died.
+
+        ``fn(bundle, in_process)`` runs a bundle (default: a batch's
+        :func:`~simulator.batch.worker.run_bundle`; a region's chunks bring their own)."""
         from concurrent.futures import as_completed
 
         from simulator.batch.worker import run_bundle
 
-        futures = {self._pool.submit(run_bundle, b, self.in_process): b for b in bundles}
+        fn = fn or run_bundle
+        futures = {self._pool.submit(fn, b, self.in_process): b for b in bundles}
         for future in as_completed(futures):
             exc = future.exception()
             yield futures[future], exc if exc is not None else future.result()
@@ -217,12 +221,12 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
 
-    def run(self, bundles: list[Any]) -> Iterator[tuple[Any, Any]]:
+    def run(self, bundles: list[Any], fn: Any = None) -> Iterator[tuple[Any, Any]]:
         from distributed import as_completed
 
         from simulator.batch.worker import run_bundle
 
-        futures = [self._client.submit(run_bundle, b, pure=False) for b in bundles]
+        futures = [self._client.submit(fn or run_bundle, b, pure=False) for b in bundles]
         owner = {f.key: b for f, b in zip(futures, bundles)}
         for future in as_completed(futures):
             try:

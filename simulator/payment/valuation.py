@@ -30,14 +30,17 @@ class YearPayments:
 
 
 def pay_year(payment: Any, cells: dict[str, np.ndarray], flows: np.ndarray,
-             histories: dict[str, PointsHistory], year: int, budget: np.ndarray | None = None) -> YearPayments:
+             histories: dict[str, PointsHistory], year: int, budget: np.ndarray | None = None,
+             given: dict[str, tuple[PointsYear, np.ndarray]] | None = None) -> YearPayments:
     """Value a year's ``flows`` under the scenario's ``[payment]`` table.
 
     ``cells``: method code -> bool[tier, service] (:func:`~simulator.payment.registry.method_cells`);
     ``histories``: each points method's :class:`~simulator.payment.points.PointsHistory` (empty
     in the base year); ``budget``: the year's budget per world (the pool of ``pool_basis =
-    "budget"``). Every points method of the registry is valued, used or not, so its point value
-    is reported.
+    "budget"``); ``given``: method code -> its year valued by the caller and the point value
+    of each of its cells, float64[world, tier, service] (a region's shared point value,
+    :mod:`simulator.region.engine`). Every points method of the registry is
+    valued, used or not, so its point value is reported.
     """
     n_tiers, n_services = flows.shape[1:3]
     none = np.zeros((n_tiers, n_services), dtype=bool)
@@ -45,6 +48,10 @@ def pay_year(payment: Any, cells: dict[str, np.ndarray], flows: np.ndarray,
     years: dict[str, PointsYear] = {}
     for method in points_methods():
         own = cells.get(method.code, none)
+        if given and method.code in given:  # its year and each of its cells' point value
+            years[method.code], cell_value = given[method.code]
+            point_value += cell_value
+            continue
         years[method.code] = points_year(method_params(payment, method.code), flows, own,
                                          histories.get(method.code), year, budget)
         point_value += own[None] * np.nan_to_num(years[method.code].point_value, nan=0.0)[:, None, None]
