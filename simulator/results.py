@@ -251,10 +251,14 @@ class Results:
                      else pd.DataFrame(columns=["world", "year", "from_tier", "to_tier", "count"]))
         microdata = (_stored_table(folder / "microdata.parquet") if (folder / "microdata.parquet").is_file()
                      else None)
+        worlds, flows = _stored_table(folder / "worlds.parquet"), _stored_table(folder / "flows.parquet")
+        if "county" in worlds.columns:  # a region's results: its totals (simulator.region.results)
+            from simulator.region.results import region_frames
+
+            worlds, flows, referrals = region_frames(worlds, flows, referrals)
         return cls(scenario=load_scenario(folder / "scenario.resolved.toml"), microdata=microdata,
                    scenario_hash=summary["scenario"]["hash"], seed=int(summary["scenario"]["seed"]),
-                   worlds=_stored_table(folder / "worlds.parquet"),
-                   flows=_stored_table(folder / "flows.parquet"), referrals=referrals,
+                   worlds=worlds, flows=flows, referrals=referrals,
                    runtime=summary.get("runtime", {}), stopping=summary.get("target_se"))
 
 

@@ -23,18 +23,40 @@ from simulator.commands.options import check_out_dir, set_option, threads_option
                    "ceiling. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or closing summary on stderr.")
+@click.option("--executor", default=None, type=click.Choice(["local", "threads", "processes", "dask"]),
+              help="Region files: run chunks of worlds on a batch executor (default: in this process).")
+@click.option("--workers", type=int, default=None, help="Region files: workers of --executor.")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Region files: a dask scheduler (--executor dask).")
 def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], replications: int | None,
             seed: int | None, threads: int | None, target_se: tuple[str, ...], as_json: bool,
-            quiet: bool) -> None:
+            quiet: bool, executor: str | None, workers: int | None, scheduler: str | None) -> None:
     """Simulate SCENARIO (TOML) and write summary.json, worlds.parquet, flows.parquet,
     report.html, figures/ and scenario.resolved.toml.
+
+    A region file (top-level [region] table: several counties and city hospitals under one points
+    pool, docs/region.md) runs every county and writes the same files with a county column.
 
     \b
     Example:
       mcsim run scenarios/reference.toml --replications 50 --set budget.risk_reserve=0.07
+      mcsim run scenarios/region/region.toml --replications 20
     """
     import json
     from pathlib import Path
+
+    from simulator.region.spec import is_region_file
+
+    if is_region_file(scenario):
+        from simulator.region.command import run_region_command
+
+        return run_region_command(scenario, out_dir, overrides, replications, seed, threads, target_se,
+                                  as_json, quiet, executor, workers, scheduler)
+    if executor is not None or workers is not None or scheduler is not None:
+        from simulator.errors import InputError, Problem
+
+        flag = "--executor" if executor is not None else "--workers" if workers is not None else "--scheduler"
+        raise InputError(Problem(flag, "executors run region files (a scenario runs in this process)",
+                                 hint="drop the flag, or use `mcsim batch` for many scenarios"))
 
     from simulator.api import run
     from simulator.errors import InputError, Problem

@@ -33,9 +33,12 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
     Example:
       mcsim validate scenarios/reference.toml --set budget.risk_reserve=0.07
     """
+    from simulator.region.spec import is_region_file
     from simulator.scenario import load_scenario, scenario_hash
     from simulator.settlement.resolve import resolve_settlement
 
+    if is_region_file(scenario):
+        return _validate_region(scenario, overrides)
     s = load_scenario(scenario, overrides)
     pop = s.population
     size = f"{pop.size:,} insured" if pop.source == "synthetic" else f"population from {pop.file}"
@@ -48,6 +51,25 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
 
     for line in settlement_lines(s, rules) + describe(s) + payment_notices(s.payment):
         click.echo(line)
+
+
+def _validate_region(file: str, overrides: tuple[str, ...]) -> None:
+    """A region file: every county's scenario with the region's settings, the pool, the hospitals."""
+    from simulator.region.spec import load_region
+    from simulator.scenario import scenario_hash
+
+    region = load_region(file, overrides)
+    meta, pool = region.meta, region.meta.pool
+    click.echo(f"ok: {meta.name} — {len(region.counties)} counties, {len(region.hospitals)} city hospitals, "
+               f"{meta.years} years from {meta.start_year}, {meta.replications} worlds, {pool.method} pool "
+               f"({pool.mode}, basis {pool.basis}), fingerprint {region.fingerprint()[:16]}")
+    for c in region.counties:
+        s = c.scenario
+        role = "community" if c.community else "no community budget"
+        click.echo(f"  county {c.name}: {s.population.size:,} insured, settlement '{s.settlement.rules}', "
+                   f"{role}, hash {scenario_hash(s)}")
+    for h in region.hospitals:
+        click.echo(f"  hospital {h.name}: " + ", ".join(f"{k} {v:g}" for k, v in h.shares.items()))
 
 
 def _pct(rate: float) -> str:

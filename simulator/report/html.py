@@ -145,6 +145,7 @@ def assessment_rows(rules: Any, indicators: list[Any], labels: Labels,
 
 def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
     """The key-settings table: (setting, value) pairs."""
+    from simulator.report.design import limit_rows
     from simulator.report.money import settlement_rules
     from simulator.report.points import setting_text as points_setting
     from simulator.settlement.resolve import indicators_origin
@@ -166,6 +167,7 @@ def settings_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
                               f"{_t(labels, 'overspend')} [{_bands(rules.overspend.bands, 'fund_share')}]"),
         *assessment_rows(rules, indicators, labels, from_rules_file=indicators_origin(s) == "rules"),
         (_t(labels, "points"), points_setting(s, labels)),
+        *limit_rows(results, labels),
         (_t(labels, "outside_charged"), yes_no[bool(s.budget.outside_charged)]),
         (_t(labels, "reasonable"), _t(labels, s.settlement.reasonable)),
         (_t(labels, "carry_over"), yes_no[bool(s.settlement.carry_over)]),
@@ -205,9 +207,11 @@ def figure_blocks(figures: dict[str, bytes], labels: Labels) -> dict[str, str]:
 def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str:
     """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order;
     ``variance_shares`` in its own section)."""
+    from simulator.report.design import design_table
     from simulator.report.narrative import reading
     from simulator.report.points import points_section
     from simulator.report.precision import risk_section
+    from simulator.report.region import region_section
     from simulator.report.variance import variance_section
 
     labels = Labels(lang)
@@ -228,10 +232,12 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
         f"<h1>{escape(title)}</h1>",
         f"<p>{escape(s.description)}</p>" if getattr(s, "description", "") else "",
         f'<table class="meta">{_rows(meta)}</table>',
-        f"<h2>{_t(labels, 'settings')}</h2><table>{_rows(settings_rows(results, labels))}</table>",
+        f"<h2>{_t(labels, 'settings')}</h2><table>{_rows(settings_rows(results, labels))}</table>"
+        + design_table(results, labels),
         f'<h2>{_t(labels, "reading")}</h2><ul class="reading">{items}</ul>',
         f"<h2>{_t(labels, 'indicators')}</h2>{indicator_table(results, labels)}",
         f"<h2>{_t(labels, 'risk')}</h2>{risk_section(results, labels)}",
+        region_section(results, labels),
         variance,
         f"<h2>{_t(labels, 'figures_money')}</h2>{money}" if money else "",
         points_section(results, labels),
