@@ -51,10 +51,17 @@ def referral_matrix(results: "Results", year: int) -> np.ndarray:
     return matrix
 
 
+def enabled_tiers(results: "Results") -> list[int]:
+    """Tier codes the scenario enables (a disabled tier has no care: legends and the heat map
+    leave it out)."""
+    return [t for t, on in enumerate(results.scenario.tiers.enabled) if on]
+
+
 @report_figure
 def tier_flows(results: "Results", labels: "Labels") -> "Figure":
     """Stacked shares of visits and admissions by tier, and the from→to referral heatmap."""
     year = first_year(results)
+    tiers = enabled_tiers(results)
     fig = new_figure(11.0, 4.2)
     left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
 
@@ -64,7 +71,7 @@ def tier_flows(results: "Results", labels: "Labels") -> "Figure":
         counts = episodes[group]
         shares = counts / counts.sum() * 100 if counts.sum() > 0 else counts
         start = 0.0
-        for tier in range(N_TIERS):
+        for tier in tiers:
             left.barh(row, shares[tier], left=start, color=TIER_COLORS[tier], height=0.6,
                       label=labels.tier(tier) if row == 0 else None)
             if shares[tier] >= 6:
@@ -83,18 +90,18 @@ def tier_flows(results: "Results", labels: "Labels") -> "Figure":
     left.set_title(f"{labels.word('tier_flows')} — {year}")
     left.legend(loc="upper center", bbox_to_anchor=(0.45, -0.18), ncol=3, frameon=False, fontsize=7)
 
-    matrix = referral_matrix(results, year)
+    matrix = referral_matrix(results, year)[np.ix_(tiers, tiers)]
     image = right.imshow(matrix, cmap="Blues", aspect="auto")
-    for i in range(N_TIERS):
-        for j in range(N_TIERS):
+    for i in range(len(tiers)):
+        for j in range(len(tiers)):
             if matrix[i, j] > 0:
                 dark = matrix[i, j] > 0.6 * matrix.max()
                 right.text(j, i, f"{matrix[i, j]:,.0f}" if matrix[i, j] >= 10 else f"{matrix[i, j]:.1f}", ha="center", va="center", fontsize=7,
                            color="white" if dark else "black")
-    names = [labels.tier(t) for t in range(N_TIERS)]
-    right.set_xticks(range(N_TIERS))
+    names = [labels.tier(t) for t in tiers]
+    right.set_xticks(range(len(tiers)))
     right.set_xticklabels(names, rotation=35, ha="right", fontsize=7)
-    right.set_yticks(range(N_TIERS))
+    right.set_yticks(range(len(tiers)))
     right.set_yticklabels(names, fontsize=7)
     right.set_xlabel(labels.word("referral_to"))
     right.set_ylabel(labels.word("referral_from"))

@@ -199,6 +199,6 @@ def comparison_figure(table: pd.DataFrame, lang: str = "en") -> "Figure":
         fig.suptitle(labels.word("compare", base=runs[0]), fontsize=10)
         fig.legend(handles=[Line2D([], [], color="#08519c", marker="o", label=labels.word("paired")),
                             Line2D([], [], color="#d7191c", marker="o", label=labels.word("unpaired"))],
-                   loc="upper right", frameon=False, fontsize=7)
+                   loc="outside lower center", ncol=2, frameon=False, fontsize=7)  # clear of every panel title
     fig.mcsim_lang = shown
     return fig

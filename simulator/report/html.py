@@ -208,6 +208,7 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
     """The whole page as text; ``figures`` maps figure names to PNG bytes (embedded in order;
     ``variance_shares`` in its own section)."""
     from simulator.report.design import design_table
+    from simulator.report.explain import explain_section
     from simulator.report.narrative import reading
     from simulator.report.points import points_section
     from simulator.report.precision import risk_section
@@ -241,6 +242,7 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
         variance,
         f"<h2>{_t(labels, 'figures_money')}</h2>{money}" if money else "",
         points_section(results, labels),
+        explain_section(results, labels),
         f"<h2>{_t(labels, 'figures_care')}</h2>{care}" if care else "",
         "</body></html>",
     ]) + "\n"

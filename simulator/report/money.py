@@ -137,29 +137,57 @@ def fund_waterfall(results: "Results", labels: "Labels") -> "Figure":
             level += sign * value
     steps.append(("fund_payout", 0.0, level, "#54278f"))
 
-    fig = new_figure(10.0, 4.6)
-    ax = fig.subplots()
-    x = np.arange(len(steps))
     names = [labels.indicator(n) if n in ("budget", "fund_spending", "retained_surplus",
                                           "community_borne_overspend", "withheld_unreleased",
                                           "fund_payout") else n for n, *_ in steps]
-    bottoms = np.array([b for _, b, _, _ in steps]) / scale
-    heights = np.array([h for _, _, h, _ in steps]) / scale
-    ax.bar(x, heights, bottom=bottoms, color=[c for *_, c in steps], width=0.7)
-    for i, (bottom, height) in enumerate(zip(bottoms, heights)):
-        ax.text(i, bottom + max(height, 0.0), f"{height:+,.1f}" if 0 < i < len(steps) - 1 and
-                names[i] != labels.indicator("fund_spending") else f"{height:,.1f}",
-                ha="center", va="bottom", fontsize=7, clip_on=False)
+    fig = new_figure(12.0, 4.8)
+    ax, zoom = fig.subplots(1, 2, width_ratios=[3.4, 1.0])
+    _bars(ax, steps, names, labels)
     ax.axhline(mean["budget"] / scale, color="0.3", linestyle="--", linewidth=0.8)
-    top = float(np.max(bottoms + np.maximum(heights, 0.0)))
-    if top > 0:
-        ax.set_ylim(top=top * 1.1)  # headroom: the value labels stay below the title
+    tops = [(b + max(h, 0.0)) / scale for _, b, h, _ in steps]
+    if max(tops) > 0:
+        ax.set_ylim(top=max(tops) * 1.1)  # headroom: the value labels stay below the title
     title = labels.word("waterfall", year=year)
     if mean["fund_shared_overspend"] > 0:  # part of fund spending above the budget, not a step
         title += (f"\n{labels.indicator('fund_shared_overspend')}: "
                   f"{labels.money(mean['fund_shared_overspend'])}")
-    ax.set_xticks(x)
-    ax.set_xticklabels(names, rotation=35, ha="right")
     ax.set_ylabel(labels.money_unit)
     ax.set_title(title)
+
+    # the settlement steps are a few per cent of the budget: invisible on the main scale, so a
+    # second panel shows fund spending -> fund payout on an axis that does not start at 0
+    first = next(i for i, (n, *_) in enumerate(steps) if n == "fund_spending")
+    part = steps[first:]
+    _bars(zoom, part, names[first:], labels)
+    ends = [v / scale for _, b, h, _ in part[1:-1] for v in (b, b + h)]
+    ends += [part[0][2] / scale, part[-1][2] / scale, mean["budget"] / scale]
+    lo, hi = min(ends), max(ends)
+    pad = max(0.25 * (hi - lo), 0.002 * abs(hi), 1e-9)
+    zoom.set_ylim(lo - pad, hi + pad)
+    zoom.axhline(mean["budget"] / scale, color="0.3", linestyle="--", linewidth=0.8)
+    zoom.set_title(labels.word("settlement_zoom"), fontsize=9)
+    zoom.set_xlabel(labels.word("axis_not_zero"), fontsize=7, color="0.35")
+    _break_marks(zoom)
     return fig
+
+
+def _bars(ax: Any, steps: list[tuple[str, float, float, str]], names: list[str], labels: "Labels") -> None:
+    """The waterfall's bars with their values; totals (from 0) unsigned, steps signed."""
+    scale = labels.money_scale
+    x = np.arange(len(steps))
+    bottoms = np.array([b for _, b, _, _ in steps]) / scale
+    heights = np.array([h for _, _, h, _ in steps]) / scale
+    ax.bar(x, heights, bottom=bottoms, color=[c for *_, c in steps], width=0.7)
+    for i, (name, bottom, height) in enumerate(zip((n for n, *_ in steps), bottoms, heights)):
+        total = name in ("budget", "fund_spending", "fund_payout")
+        ax.text(i, bottom + max(height, 0.0), f"{height:,.1f}" if total else f"{height:+,.1f}",
+                ha="center", va="bottom", fontsize=7, clip_on=True)
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, rotation=35, ha="right")
+
+
+def _break_marks(ax: Any) -> None:
+    """Two short diagonal strokes on the left axis near the bottom: the axis is broken there."""
+    kw = dict(transform=ax.transAxes, color="0.2", clip_on=False, linewidth=1.0)
+    for dy in (0.0, 0.025):
+        ax.plot([-0.04, 0.04], [0.03 + dy, 0.06 + dy], **kw)

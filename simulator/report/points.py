@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulator.constants import SERVICE_NAMES
+from simulator.constants import SERVICE_NAMES, TIER_NAMES
 from simulator.report.labels import Labels, number
 
 if TYPE_CHECKING:
@@ -191,7 +191,10 @@ def margin_table(results: "Results", labels: Labels) -> str:
     means = results.worlds.groupby("year", sort=True)[columns].mean()
     head = "".join(f"<th>{int(y)}</th>" for y in means.index)
     rows = []
+    enabled = results.scenario.tiers.enabled
     for tier, column in zip(MARGIN_TIERS, columns):
+        if not enabled[TIER_NAMES.index(tier)]:  # a disabled tier has no care and no margin
+            continue
         cells = "".join(f"<td class=num>{escape(money(labels, v))}</td>" for v in means[column])
         rows.append(f"<tr><td>{escape(labels.tier(tier))}</td>{cells}</tr>")
     return (f"<table><tr><th>{escape(_t(labels, 'tier'))}</th>{head}</tr>{''.join(rows)}</table>"
