@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -157,14 +157,19 @@ class CountyYears:
 
     def __init__(self, model: PreparedModel, worlds: range, seed: int, step: int,
                  progress: Callable[[int], None] | None, factors: WorldFactors,
-                 populations: Sequence[Population] | None, pooled: frozenset[str] = frozenset()) -> None:
+                 populations: Sequence[Population] | None, pooled: frozenset[str] = frozenset(),
+                 compiled: tuple[Population, Any] | None = None) -> None:
         s = model.scenario
         if populations is not None and len(populations) != s.scenario.years + 1:
             raise ValueError(f"populations has {len(populations)} years, the scenario simulates "
                              f"{s.scenario.years + 1} (base year included)")
-        base_pop = populations[0] if populations is not None else model.base_population()
+        if compiled is not None:  # the caller's base population and its compiled arrays
+            base_pop, arrays = compiled
+        else:
+            base_pop = populations[0] if populations is not None else model.base_population()
+            arrays = model.arrays(base_pop)
         self.model, self.worlds, self.seed, self.factors, self.pooled = model, worlds, seed, factors, pooled
-        self.year_kernel = KernelYear(model, model.arrays(base_pop), seed, worlds, step, progress, factors)
+        self.year_kernel = KernelYear(model, arrays, seed, worlds, step, progress, factors)
         n_w, n_y = len(worlds), s.scenario.years
         self.state = _initial_state(s, n_w)
         self.indicators: dict[str, np.ndarray] = {}

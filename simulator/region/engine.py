@@ -67,6 +67,8 @@ class PreparedRegion:
     code: str                # the pooled points method
     params: Any              # its parameters (the first county's, the region's pool keys set)
     seed: int
+    #: county index -> (base population, compiled arrays), built once for every chunk of a run
+    compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -150,8 +152,9 @@ def _region_block(prepared: PreparedRegion, models: list, worlds: range, step: i
     code, params, seed = prepared.code, prepared.params, prepared.seed
     pool_table = prepared.region.meta.pool
     rho = float(prepared.region.meta.shocks.epidemic_correlation)
-    steppers = [CountyYears(m, worlds, c.seed, step, progress, f, pops, pooled=frozenset({code}))
-                for c, m, f, pops in zip(prepared.counties, models, factors, populations)]
+    steppers = [CountyYears(m, worlds, c.seed, step, progress, f, pops, pooled=frozenset({code}),
+                            compiled=_compiled(prepared, i) if m is c.model and pops is None else None)
+                for i, (c, m, f, pops) in enumerate(zip(prepared.counties, models, factors, populations))]
     none = np.zeros(steppers[0].flows_out.shape[2:4], dtype=bool)
     cells = [m.cells.get(code, none) for m in models]
     in_pool = [c.copy() for c in cells]
@@ -228,6 +231,15 @@ def _region_block(prepared: PreparedRegion, models: list, worlds: range, step: i
             _no_settlement(out)
         counties[c.name] = out
     return RegionOutput(seed=seed, worlds=np.arange(worlds.start, worlds.stop), counties=counties, pool=pool_out)
+
+
+def _compiled(prepared: PreparedRegion, i: int) -> tuple:
+    """County ``i``'s base population and compiled arrays, built on first use."""
+    if i not in prepared.compiled:
+        model = prepared.counties[i].model
+        base = model.base_population()
+        prepared.compiled[i] = (base, model.arrays(base))
+    return prepared.compiled[i]
 
 
 def _mixed(region_u: np.ndarray, st: CountyYears, y: int, rho: float) -> np.ndarray:

@@ -120,8 +120,11 @@ def region_results(prepared: Any, out: RegionOutput) -> RegionResults:
                                     c.model)
     total = region_output(prepared, out)
     first = prepared.counties[0].model.scenario
-    scenario = first.model_copy(update={"scenario": first.scenario.model_copy(
-        update={"name": region.name, "description": region.meta.description or first.scenario.description})})
+    size = sum(int(c.model.scenario.population.size) for c in prepared.counties)
+    scenario = first.model_copy(update={  # the region's totals, as the report's settings show them
+        "scenario": first.scenario.model_copy(update={"name": region.name,
+                                                      "description": region.meta.description or first.scenario.description}),
+        "population": first.population.model_copy(update={"size": size})})
     base = from_run(scenario, region.fingerprint()[:16], total, None)
     info = {"name": region.name, "file": str(region.file) if region.file else None,
             "fingerprint": region.fingerprint(),
