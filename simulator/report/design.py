@@ -23,6 +23,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "inpatient_benefit": ("住院: 起付线 / 报销比例 / 政策范围内占比", "inpatient: deductible / fund share / in scope"),
     "outpatient_benefit": ("门诊 / 两病报销比例", "outpatient / chronic fund share"),
     "limits": ("年度待遇", "Yearly benefits"),
+    "tiers": ("机构层级", "Tiers"),
+    "disabled": ("未启用: {names}", "disabled: {names}"),
+    "all_enabled": ("全部启用", "all enabled"),
     "limits_text": ("{scheme}: 住院封顶线 {cap}; 门诊起付线 {deductible}, 门诊年度限额 {limit}; 两病年度限额 {chronic}",
                     "{scheme}: inpatient cap {cap}; outpatient deductible {deductible}, outpatient limit "
                     "{limit}; chronic-care limit {chronic}"),
@@ -41,7 +44,10 @@ def _yuan(labels: Labels, value: float) -> str:
 
 
 def limit_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
-    """One (setting, value) row: the yearly benefit limits of each scheme."""
+    """(setting, value) rows: the tiers left out, and the yearly benefit limits of each scheme."""
+    enabled = results.scenario.tiers.enabled
+    off = [labels.tier(t) for t, on in enumerate(enabled) if not on]
+    tiers = _t(labels, "disabled", names=", ".join(off)) if off else _t(labels, "all_enabled")
     b = results.scenario.benefits
     parts = []
     for scheme in SCHEME_NAMES:
@@ -51,7 +57,7 @@ def limit_rows(results: "Results", labels: Labels) -> list[tuple[str, str]]:
                         deductible=_yuan(labels, sb.outpatient.deductible),
                         limit=_yuan(labels, sb.outpatient.annual_limit),
                         chronic=_yuan(labels, sb.chronic.annual_limit)))
-    return [(_t(labels, "limits"), "; ".join(parts))]
+    return [(_t(labels, "tiers"), tiers), (_t(labels, "limits"), "; ".join(parts))]
 
 
 def design_table(results: "Results", labels: Labels) -> str:

@@ -133,6 +133,9 @@ def test_design_and_margin_tables_leave_a_disabled_tier_out(results, no_subcente
     name = labels.tier(SUBCENTER)
     assert name in design_table(results, labels) and name not in design_table(no_subcenter, labels)
     assert name in margin_table(results, labels) and name not in margin_table(no_subcenter, labels)
+    from simulator.report.design import limit_rows
+
+    assert name in dict(limit_rows(no_subcenter, labels))[labels.zh and "机构层级" or "Tiers"]
 
 
 def test_settings_show_payment_methods_and_benefits_per_tier(results):
