@@ -8,7 +8,6 @@ change does. The table gives each part's mean and the range of 90% of worlds (5%
 
 from __future__ import annotations
 
-import base64
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -173,29 +172,55 @@ def number_text(value: float) -> str:
 
 
 def explain_section(results: "Results", labels: Labels) -> str:
-    """The report's section: the run's first year against its last (``""`` with one year)."""
+    """The report's section: the run's first year against its last (``""`` with one year).
+
+    The waterfall is drawn as HTML bars, one table per measure (start, parts, end; mean, range
+    of 90% of worlds), so the page's PNG images stay one to one with ``figures/*.png``; the PNG
+    waterfall is :func:`explain_figure` (``mcsim explain --out``).
+    """
     from simulator.explain import explain
-    from simulator.report.figures import png_bytes
 
     years = sorted(int(y) for y in results.worlds["year"].unique())
     if len(years) < 2 or "weight" not in results.flows.columns:
         return ""
     result = explain(results, from_year=years[0], to_year=years[-1])
     a, b = years[0], years[-1]
-    uri = "data:image/png;base64," + base64.b64encode(png_bytes(explain_figure(result, labels.lang))).decode("ascii")
-    caption = _t(labels, "caption", a=a, b=b)
     table = result.table().set_index(["measure", "part"])
-    head = "".join(f"<th>{escape(labels.indicator(m))}</th>" for m in MEASURES)
-    rows = []
-    for part in ("change", *PARTS):
-        cells = "".join(f"<td class=num>{_money(labels, table.loc[(m, part), 'mean'])} "
-                        f"[{_money(labels, table.loc[(m, part), 'lo90'])}, "
-                        f"{_money(labels, table.loc[(m, part), 'hi90'])}]</td>" for m in MEASURES)
-        name = escape(part_label(labels, part))
-        rows.append(f"<tr><td>{'<b>' + name + '</b>' if part == 'change' else name}</td>"
-                    f"<td><code>{part}</code></td>{cells}</tr>")
+    blocks = []
+    for m in MEASURES:
+        start, end = float(np.mean(result.start[m])), float(np.mean(result.end[m]))
+        steps = [(p, float(table.loc[(m, p), "mean"])) for p in PARTS]
+        levels = np.cumsum([start] + [v for _, v in steps])
+        lo, hi = min(levels.min(), 0.0 if start * end <= 0 else levels.min()), levels.max()
+        if lo > 0:  # zoom on the parts, as the PNG does: the start and end bars run off to the left
+            lo = max(0.0, levels.min() - 0.25 * (hi - levels.min()))
+        span = (hi - lo) or 1.0
+        base = max(lo, 0.0)  # the start and end bars stand on 0 (or on the zoomed axis' edge)
+        rows = [_bar_row(_t(labels, "start"), "", start, lo, min(base, start), max(base, start), span, "#8c8c8c",
+                         labels)]
+        level = start
+        for part, value in steps:
+            rows.append(_bar_row(part_label(labels, part), part, value, lo, min(level, level + value),
+                                 max(level, level + value), span, "#d7191c" if value > 0 else "#2c7fb8", labels,
+                                 (table.loc[(m, part), "lo90"], table.loc[(m, part), "hi90"])))
+            level += value
+        rows.append(_bar_row(_t(labels, "end"), "", end, lo, min(base, end), max(base, end), span, "#595959", labels))
+        blocks.append(f"<h3>{escape(labels.indicator(m))}</h3><table class=explain><tr><th>{_t(labels, 'part')}</th>"
+                      f"<th></th><th style=\"width:22em\"></th><th>{_t(labels, 'mean')}</th>"
+                      f"<th>{_t(labels, 'range')}</th></tr>{''.join(rows)}</table>")
     return (f'<h2 id="explain">{escape(_t(labels, "title"))}</h2>'
-            f"<p>{escape(_t(labels, 'intro', a=a, b=b, unit=labels.money_unit))}</p>"
-            f'<figure id="fig-explain"><img src="{uri}" alt="{escape(caption)}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>"
-            f"<table><tr><th>{escape(_t(labels, 'part'))}</th><th></th>{head}</tr>{''.join(rows)}</table>")
+            f"<p>{escape(_t(labels, 'intro', a=a, b=b, unit=labels.money_unit))}</p>{''.join(blocks)}")
+
+
+def _bar_row(name: str, key: str, value: float, lo: float, left: float, right: float, span: float,
+             color: str, labels: Labels, interval: tuple[float, float] | None = None) -> str:
+    """One row of an HTML waterfall: a bar from ``left`` to ``right`` on an axis from ``lo``."""
+    x0 = max(0.0, (left - lo) / span * 100.0)
+    width = max(0.3, (right - max(left, lo)) / span * 100.0) if right > lo else 0.0
+    bar = (f'<div style="margin-left:{x0:.2f}%;width:{width:.2f}%;height:.9em;background:{color}"></div>'
+           if value != 0 else "")
+    code = f"<code>{escape(key)}</code>" if key else ""
+    rng = f"[{_money(labels, interval[0])}, {_money(labels, interval[1])}]" if interval else ""
+    shown = _money(labels, value) if key else _money(labels, value).lstrip("+")
+    return (f"<tr><td>{escape(name)}</td><td>{code}</td><td>{bar}</td><td class=num>{shown}</td>"
+            f"<td class=num>{rng}</td></tr>")
