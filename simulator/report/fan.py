@@ -79,7 +79,8 @@ def fan_chart(results: "Results", labels: "Labels") -> "Figure":
     for key, color in SETTLEMENT_KEYS:
         draw_fan(ax, results, key, labels, color=color, band90=False)  # three 90% bands would hide each other
     ax.axhline(0.0, color="0.3", linewidth=0.8)
-    ax.set_title(fit_title(labels.word("settlement_split")))  # the three series are in the legend
+    # one short title for the three series (the legend names them); long ones were clipped
+    ax.set_title(fit_title(labels.word("settlement_split", surplus=labels.indicator("retained_surplus"))))
     ax.set_ylabel(labels.money_unit)
 
     for k, ax in enumerate(axes):

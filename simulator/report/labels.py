@@ -64,7 +64,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "mean": ("均值", "Mean"),
     "last_year": ("末年", "Last year"),
     "no_assessment": ("本情景未设置考核指标", "No assessment indicators in this scenario"),
-    "settlement_split": ("年终清算:结余与超支由谁承担", "Settlement: who keeps or pays"),
+    "settlement_split": ("{surplus}与超支分担", "{surplus} and overspend shares"),
     "settlement_zoom": ("结算调整(放大)", "Settlement steps (zoomed)"),
     "axis_not_zero": ("纵轴不从0开始", "y axis does not start at 0"),
     "waterfall": ("{year}年基金资金流(均值)", "Fund money in {year} (mean over worlds)"),
