@@ -144,7 +144,11 @@ def load_sweep(source: str | Path) -> Sweep:
                 problem = key_problem(dump, key)
                 if problem:
                     add(at, problem[0], problem[1])
-    if meta.seed is None and reference is not None and reference.scenario.seed is None:
+    # where the plain base stands in for the first county, an override may set the seed it lacks
+    first_overrides = sweep_overrides | (dict(counties[0].overrides) if counties else {})
+    seed_overridden = any(k in ("scenario", "scenario.seed") for k in first_overrides)
+    if meta.seed is None and reference is not None and reference.scenario.seed is None \
+            and (first is not None or not seed_overridden):
         add("sweep.seed", "a sweep needs a seed (common random numbers across variants; resumable runs)",
             "set [sweep] seed or the base scenario's scenario.seed")
     problems.raise_if_any()  # none: the file validated (top), and so did every county's scenario
