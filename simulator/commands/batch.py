@@ -167,3 +167,9 @@ def _print_summary(outcome) -> None:
     wide = wide[metrics].reset_index()
     click.echo(f"mean over worlds, year {last} (all years and p05/p50/p95 in {outcome.out / 'summary.csv'}):")
     click.echo(wide.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if "rank" in table.columns:  # --objective / --constraint (simulator.ranking)
+        ranks = table[table["year"] == last].drop_duplicates(["variant", "county"])
+        ranks = ranks[["variant", "label", "county", "objective_value", "rank", "feasible", "win_prob"]]
+        click.echo(f"ranking, year {last} (win_prob: P(beats {ranks['variant'].iloc[0]}) over worlds):")
+        click.echo(ranks.sort_values(["county", "rank"], kind="stable").to_string(
+            index=False, float_format=lambda x: f"{x:.4g}"))
