@@ -148,6 +148,28 @@ def width(t, key):
 
 {key: (round(width(paired, key)), round(width(unpaired, key))) for key in ["fund_payout", "community_net"]}"""),
     ("code", """comparison_figure(table, "en")"""),
+    ("md", """## Inside the community (医共体内部): who gets the money, two fund accounts, monthly cash
+
+The settlement pays the community as one purse. Its council then splits the net settlement among
+the county hospital, the township centres and the village clinics (医共体内部分配), here by each
+member type's fund payments with a 10% floor for villages. `budget.pooling = "separate"` budgets
+and settles the resident and employee funds on their own (the community's figures are their sums).
+Bundled public-health money (基本公卫资金打捆, 60 yuan per person, 95% of the package delivered)
+joins the envelope with its spending. Each month the community receives 1/12 of the budget less
+the withhold and pays the month's claims: the table's last columns show how often and how deep it
+is short of cash before year-end settlement (docs/settlement.md, "Inside the community")."""),
+    ("code", """import pandas as pd
+
+INSIDE = ["population.size=20000", "scenario.years=3", "community.distribution.village_floor=0.1",
+          "community.public_health.per_capita=60", "community.public_health.completion=0.95"]
+inside = {pooling: simulator.run("../scenarios/reference.toml", overrides=INSIDE + [f"budget.pooling={pooling}"],
+                                 replications=40, seed=7)
+          for pooling in ("pooled", "separate")}
+columns = ["community_net", "community_net_county_hospital", "community_net_township", "community_net_village",
+           "balance_resident", "balance_employee", "public_health_spending"]
+pd.concat({name: r.worlds.groupby("year")[columns].mean().div(1e4).round(1) for name, r in inside.items()},
+          names=["pooling (万元)"])"""),
+    ("code", """pd.concat({name: r.cash().set_index("year") for name, r in inside.items()}, names=["pooling"]).round(3)"""),
 ]
 
 

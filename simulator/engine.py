@@ -85,6 +85,7 @@ class _WorldState:
     points: dict[str, PointsHistory]  # points method -> its point values, pool and base share
     total_cost: np.ndarray     # [world] last total cost
     outside_share: np.ndarray  # [world] base-year out-of-county share of fund spending
+    scheme_shares: np.ndarray | None = None  # [world, 2] base-year spending shares of the schemes
 
 
 def resolve_seed(seed: int | None) -> int:
@@ -218,7 +219,7 @@ class CountyYears:
         the :class:`~simulator.payment.points.PointsYear` of each pooled method); records the
         year's outputs and returns its indicator values."""
         year = _settle_year(self.model, self.state, self.pop, self.flows, self._shock, y, self.factors,
-                            budget, given or {}, self.pooled)
+                            budget, given or {}, self.pooled, self.seed, self.worlds)
         paid = year.pop("_paid")
         self.paid = paid
         if y == 0:
@@ -302,12 +303,14 @@ def _initial_state(s: Scenario, n_w: int) -> _WorldState:
 
 def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flows: np.ndarray,
                  shock: np.ndarray, y: int, factors: WorldFactors, budget: np.ndarray | None,
-                 given: dict, pooled: frozenset[str]) -> dict[str, np.ndarray]:
+                 given: dict, pooled: frozenset[str], seed: int, worlds: range) -> dict[str, np.ndarray]:
     """Payment, budget, assessment and settlement of one year; updates ``state`` for the next.
 
     ``budget``: the year's budget (None in the base year: set from its spending); a simulated
-    year's budget does not depend on its spending, so it is set first (the points pool)."""
-    from simulator.settlement import assessment_score, settle, year_budget
+    year's budget does not depend on its spending, so it is set first (the points pool).
+    Bundled public-health money (``community.public_health``) joins the budget and the spending
+    after the payments (the points pool does not include it)."""
+    from simulator.settlement import assessment_score, year_budget
 
     s, rules = model.scenario, model.rules
     b = s.budget
@@ -323,9 +326,16 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
     _remember_points(model, state, payments, flows, spending, y, pooled)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = care["total_cost"] / state.total_cost - 1.0 if y > 0 else np.zeros(len(spending))
+    insured_spending, fund_spending_scheme = spending, _scheme_spending(flows, payments.paid, b.outside_charged)
+    ph = s.community.public_health
+    ph_funding = np.full(len(spending), ph.per_capita * float(pop.size))
+    ph_spending = ph.completion * ph_funding
+    if ph.per_capita > 0:  # the bundled envelope and what was spent from it
+        budget, spending = budget + ph_funding, spending + ph_spending
     values = dict(care, enrolled=np.full(len(spending), float(pop.size)), fund_spending=spending,
                   budget=budget, balance=budget - spending, balance_rate=(budget - spending) / budget,
-                  cost_growth_rate=growth)
+                  cost_growth_rate=growth, public_health_funding=ph_funding, public_health_spending=ph_spending,
+                  public_health_completion=np.full(len(spending), float(ph.completion)))
     for code, year in payments.points.items():
         values.update({f"{code}_point_value": year.point_value, f"{code}_pool": year.pool,
                        f"{code}_fund_payment": year.fund_payment, f"{code}_budget_point_value": year.budget_value,
@@ -342,14 +352,72 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
                                  hint="check budget.per_capita_financing, community_share and the base year"))
     reasonable = None
     if s.settlement.reasonable == "exogenous":
-        reasonable = _exogenous_overspend(s, payments, spending, fund_all, shock, factors.epidemic_uplift)
+        reasonable = _exogenous_overspend(s, payments, insured_spending, fund_all, shock, factors.epidemic_uplift)
         values["reasonable_overspend"] = reasonable
-    outcome = settle(rules, budget, spending, score, reasonable)
-    values.update(outcome.to_dict())
+    _settle_accounts(model, state, values, budget, spending, score, reasonable, fund_spending_scheme,
+                     counts, y)
     values["assessment_score"] = score
+    _community_money(model, values, flows, payments.paid, seed, worlds, y)
     values["_paid"] = payments.paid
     _advance(s, state, rules, values, payments, reasonable, y, factors.cost_control_elasticity)
     return values
+
+
+def _scheme_spending(flows: np.ndarray, paid: np.ndarray, outside_charged: bool) -> np.ndarray:
+    """float64[world, 2]: the fund spending charged to the community for each scheme's insured."""
+    per = paid.sum(axis=2)                                  # [world, tier, scheme]
+    charged = per if outside_charged else per[:, :4]
+    return charged.sum(axis=1)
+
+
+def _settle_accounts(model: PreparedModel, state: _WorldState, values: dict, budget: np.ndarray,
+                     spending: np.ndarray, score: np.ndarray, reasonable, by_scheme: np.ndarray,
+                     counts, y: int) -> None:
+    """Settle the year (``budget.pooling``: pooled, or each scheme's account on its own) into
+    ``values``, with each scheme's balance and community net (simulator.settlement.community)."""
+    from simulator.settlement import settle
+    from simulator.settlement.community import scheme_budget_shares, settle_accounts
+
+    s, rules = model.scenario, model.rules
+    n = len(budget)
+    total = by_scheme.sum(axis=1, keepdims=True)
+    spending_shares = ratio(by_scheme, total, fill=0.5) if n else by_scheme
+    if y == 0:
+        state.scheme_shares = spending_shares
+    enrolled = {"resident": float(counts[0]), "employee": float(counts[1])}
+    budget_shares = scheme_budget_shares(s.budget, enrolled, state.scheme_shares, n)
+    if s.budget.pooling == "separate":
+        outcome, balances, nets = settle_accounts(rules, budget, spending, score, reasonable,
+                                                  budget_shares, spending_shares)
+        values.update(outcome)
+    else:
+        values.update(settle(rules, budget, spending, score, reasonable).to_dict())
+        balances = budget[:, None] * budget_shares - spending[:, None] * spending_shares
+        nets = values["community_net"][:, None] * budget_shares
+    for k, scheme in enumerate(("resident", "employee")):
+        values[f"balance_{scheme}"] = balances[:, k]
+        values[f"community_net_{scheme}"] = nets[:, k]
+
+
+def _community_money(model: PreparedModel, values: dict, flows: np.ndarray, paid: np.ndarray,
+                     seed: int, worlds: range, y: int) -> None:
+    """Member types' part of the net settlement and the monthly cash position (into ``values``)."""
+    from simulator.constants import INPATIENT, LONG_STAY
+    from simulator.outputs import MEMBER_TYPES
+    from simulator.settlement.community import member_weights, monthly_cash, split_net
+
+    s = model.scenario
+    d = s.community.distribution
+    weights = None if d.method == "fixed" else member_weights(flows, paid, d.method)
+    parts = split_net(values["community_net"], weights, d.shares, d.village_floor)
+    for m, (key, *_rest) in enumerate(MEMBER_TYPES):
+        values[f"community_net_{key}"] = parts[:, m]
+    admissions = flows[..., Q_EPISODES][:, :, [INPATIENT, LONG_STAY]].sum(axis=(1, 2, 3))
+    charged = paid if s.budget.outside_charged else paid[:, :4]
+    admission_spending = charged[:, :, [INPATIENT, LONG_STAY]].sum(axis=(1, 2, 3))
+    low, short = monthly_cash(values["budget"], model.rules.withhold_rate, values["fund_spending"],
+                              admission_spending, admissions, s.budget.monthly_profile, seed, worlds, y)
+    values["cash_low_point"], values["cash_short_months"] = low, short
 
 
 def _remember_points(model: PreparedModel, state: _WorldState, payments, flows: np.ndarray,
@@ -398,7 +466,11 @@ def _advance(s: Scenario, state: _WorldState, rules, values: dict[str, np.ndarra
     ``elasticity``: the cost-control elasticity, each world's or one for all."""
     dyn = s.dynamics
     budget, spending = values["budget"], values["fund_spending"]
-    state.budget, state.spending = budget, spending
+    if s.community.public_health.per_capita > 0:  # carried without the bundled money (added each year)
+        state.budget = budget - values["public_health_funding"]
+        state.spending = spending - values["public_health_spending"]
+    else:
+        state.budget, state.spending = budget, spending
     state.total_cost = values["total_cost"]
     if y == 0:
         return

@@ -68,6 +68,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "points cases) / their points, within the band (docs/payments.md)"),
     Indicator("dip_point_value", "DIP分值点值", "DIP point value", "yuan per point",
               "settlement point value of DIP scores, as for DRG (docs/payments.md)"),
+    Indicator("public_health_completion", "基本公卫任务完成率", "Public-health completion", "share",
+              "share of the bundled public-health service package delivered (community.public_health)"),
 )
 
 BY_KEY: dict[str, Indicator] = {ind.key: ind for ind in INDICATORS}

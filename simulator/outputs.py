@@ -99,7 +99,34 @@ def extra_world_columns() -> tuple[Column, ...]:
         *_margin_columns(),
         Column("fund_outside", "float64", "yuan", "县外基金支出", "Fund payment out of county", "pre"),
         Column("reasonable_overspend", "float64", "yuan", "合理超支", "Reasonable overspend (Rz)", "pre"),
+        *_community_columns(),
     )
+
+
+#: member types of the community's internal distribution (医共体内部分配) and their tiers
+MEMBER_TYPES: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
+    ("county_hospital", "县级医院", "County hospital", (3,)),
+    ("township", "乡镇卫生院(含次中心)", "Township centres", (1, 2)),
+    ("village", "村卫生室", "Village clinics", (0,)),
+)
+
+
+def _community_columns() -> tuple[Column, ...]:
+    """The money inside the community (issue 17): member types' part of the net settlement,
+    bundled public-health money, the schemes' own accounts and the monthly cash position."""
+    members = tuple(Column(f"community_net_{key}", "float64", "yuan", f"{zh}分得净收益", f"Net settlement: {en}",
+                           "post") for key, zh, en, _ in MEMBER_TYPES)
+    schemes = tuple(c for scheme, zh in (("resident", "城乡居民"), ("employee", "职工"))
+                    for c in (Column(f"balance_{scheme}", "float64", "yuan", f"{zh}结余(超支)",
+                                     f"Balance: {scheme} fund", "pre"),
+                              Column(f"community_net_{scheme}", "float64", "yuan", f"{zh}医共体净收益",
+                                     f"Community net: {scheme} fund", "post")))
+    return (*members,
+            Column("public_health_funding", "float64", "yuan", "打包基本公卫资金", "Bundled public-health funding", "pre"),
+            Column("public_health_spending", "float64", "yuan", "基本公卫支出", "Public-health spending", "pre"),
+            *schemes,
+            Column("cash_low_point", "float64", "yuan", "月度现金最低点", "Lowest monthly cash position", "pre"),
+            Column("cash_short_months", "float64", "months", "现金短缺月数", "Months short of cash", "pre"))
 
 
 def world_columns(params: tuple[str, ...] = ()) -> tuple[Column, ...]:

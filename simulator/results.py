@@ -125,8 +125,33 @@ class Results:
             "indicators": indicators,
             "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS},
             **self._uncertainty_dict(),
+            **self._cash_dict(),
             **({"target_se": self.stopping} if self.stopping is not None else {}),
         }
+
+    def cash(self) -> pd.DataFrame:
+        """Per year: the share of worlds whose community is short of cash in some month before
+        year-end settlement (``prob_short``, with its Monte Carlo SE) and the 5th percentile and
+        mean of the lowest monthly cash position, yuan (docs/settlement.md, "Inside the community")."""
+        if "cash_short_months" not in self.worlds:
+            return pd.DataFrame(columns=["year", "prob_short", "prob_short_se", "low_point_p05", "low_point_mean"])
+        rows = []
+        for year, part in self.worlds.groupby("year", sort=True):
+            short = (part["cash_short_months"].to_numpy(dtype=float) > 0).astype(float)
+            n = len(short)
+            p = float(short.mean())
+            rows.append({"year": int(year), "prob_short": p,
+                         "prob_short_se": math.sqrt(p * (1.0 - p) / n) if n > 1 else 0.0,
+                         "low_point_p05": float(part["cash_low_point"].quantile(0.05)),
+                         "low_point_mean": float(part["cash_low_point"].mean())})
+        return pd.DataFrame(rows)
+
+    def _cash_dict(self) -> dict[str, Any]:
+        """summary.json's ``cash`` block: per year, as :meth:`cash`."""
+        table = self.cash()
+        if table.empty:
+            return {}
+        return {"cash": {col: [_num(v) for v in table[col]] for col in table.columns if col != "year"}}
 
     def _uncertainty_dict(self) -> dict[str, Any]:
         """``uncertainty`` (the factors drawn) and ``variance_shares`` of summary.json, with

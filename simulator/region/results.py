@@ -191,6 +191,12 @@ def _region_indicators(prepared: Any, outs: list[RunOutput], pool: dict[str, np.
     for key, weight in _WEIGHTED.items():
         w = [o.indicators[weight] for o in outs]
         out[key] = sum(o.indicators[key] * x for o, x in zip(outs, w)) / sum(w)
+    funding = [o.indicators["public_health_funding"] for o in outs]
+    mean = sum(o.indicators["public_health_completion"] for o in outs) / len(outs)
+    out["public_health_completion"] = np.where(sum(funding) > 0, ratio(
+        sum(o.indicators["public_health_spending"] for o in outs), sum(funding)), mean)
+    # each community's own cash: the region row sums their low points; its months short is the most of any
+    out["cash_short_months"] = np.max([o.indicators["cash_short_months"] for o in outs], axis=0)
     from simulator.payment.registry import points_methods
 
     for method in points_methods():
@@ -219,7 +225,7 @@ def _region_indicators(prepared: Any, outs: list[RunOutput], pool: dict[str, np.
 
 _RECOMPUTED = ("county_visit_share", "county_inpatient_share", "primary_visit_share", "county_fund_share",
                "primary_fund_share", "effective_reimbursement_rate", "balance_rate", "cost_growth_rate",
-               "assessment_score", "cost_per_weighted_case")
+               "assessment_score", "cost_per_weighted_case", "public_health_completion")
 
 
 def hospital_frame(prepared: Any, out: RegionOutput) -> pd.DataFrame | None:

@@ -212,6 +212,7 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
     from simulator.report.narrative import reading
     from simulator.report.points import points_section
     from simulator.report.precision import risk_section
+    from simulator.report.community import community_section
     from simulator.report.region import region_section
     from simulator.report.variance import variance_section
 
@@ -242,6 +243,7 @@ def render_html(results: "Results", figures: dict[str, bytes], lang: str) -> str
         variance,
         f"<h2>{_t(labels, 'figures_money')}</h2>{money}" if money else "",
         points_section(results, labels),
+        community_section(results, labels),
         explain_section(results, labels),
         f"<h2>{_t(labels, 'figures_care')}</h2>{care}" if care else "",
         "</body></html>",

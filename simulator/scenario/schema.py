@@ -309,6 +309,19 @@ class BudgetTable(StrictTable):
     growth: Rate = Field(description="History method: yearly growth.")
     ratchet: bool = Field(description="History method: base next year on actual spending.")
     tcm_tilt: Multiplier = Field(description="Extra budget share for a TCM-led community.")
+    pooling: Literal["pooled", "separate"] = Field(default="pooled", description=(
+        "pooled: resident and employee funds budgeted and settled together (二连浩特); separate: each "
+        "scheme its own budget, balance and settlement (the community's figures are their sums)."))
+    monthly_profile: list[Share] | None = Field(default=None, description=(
+        "Share of each month's spending, January first (12 shares summing to 1; default flat, an "
+        "assumption): the community's monthly cash against its 1/12 prepayments."))
+
+    @field_validator("monthly_profile")
+    @classmethod
+    def _twelve(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (len(value) != 12 or abs(sum(value) - 1.0) > 1e-9):
+            raise ValueError(f"needs 12 monthly shares summing to 1 (got {len(value)} summing to {sum(value):.6g})")
+        return value
 
 
 class SettlementTable(StrictTable):
@@ -343,6 +356,44 @@ class DynamicsTable(StrictTable):
     out_referral_elasticity: Multiplier = 0.0
 
 
+class CommunityDistribution(StrictTable):
+    """``[community.distribution]``: how the community splits its net settlement among its members
+    (医共体内部分配; 二连浩特 (八): 医保结余资金根据医共体理事会制定的分配办法进行核算和分配)."""
+
+    method: Literal["fixed", "payments", "workload", "points"] = Field(default="payments", description=(
+        "fixed: the shares below; payments / workload / points: in proportion to each member type's fund "
+        "payments, episodes or points-method points of the year."))
+    shares: list[Share] = Field(default=[0.6, 0.3, 0.1], description=(
+        "fixed: shares of the county hospital, the township centres (sub-centre included) and the "
+        "village clinics, summing to 1."))
+    village_floor: Share = Field(default=0.0, description="Least share of the net that goes to the village clinics.")
+
+    @field_validator("shares")
+    @classmethod
+    def _three(cls, value: list[float]) -> list[float]:
+        if len(value) != 3 or abs(sum(value) - 1.0) > 1e-9:
+            raise ValueError(f"needs 3 shares (county hospital, townships, villages) summing to 1, got {value}")
+        return value
+
+
+class PublicHealth(StrictTable):
+    """``[community.public_health]``: basic public-health funds bundled into the community's
+    envelope (基本公共卫生服务资金与医保基金打捆; 二连浩特 (八), 贵州 2023), with their spending."""
+
+    per_capita: NonNegative = Field(default=0.0, description=(
+        "Funding added to the budget, yuan per insured person-year (0: not bundled)."))
+    completion: Share = Field(default=1.0, description=(
+        "Share of the funded service package delivered: its spending is completion × funding (the "
+        "indicator public_health_completion, which an assessment may score)."))
+
+
+class CommunityTable(StrictTable):
+    """``[community]``: the money inside the community (member types, bundled public-health funds)."""
+
+    distribution: CommunityDistribution = CommunityDistribution()
+    public_health: PublicHealth = PublicHealth()
+
+
 class OutputTable(StrictTable):
     microdata_fraction: Share = 0.0
     figures: bool = True
@@ -365,6 +416,7 @@ class Scenario(StrictTable):
     budget: BudgetTable
     settlement: SettlementTable = SettlementTable()
     dynamics: DynamicsTable = DynamicsTable()
+    community: CommunityTable = CommunityTable()
     output: OutputTable = OutputTable()
     uncertainty: UncertaintyTable = UncertaintyTable()
 
