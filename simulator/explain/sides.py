@@ -100,6 +100,13 @@ def _check_year(results: "Results", year: int | None, option: str, default: int,
 
 
 def _check_flows(results: "Results", where: str) -> None:
+    s = results.scenario
+    if s.budget.pooling == "separate" or s.community.public_health.per_capita > 0:
+        key = "budget.pooling" if s.budget.pooling == "separate" else "community.public_health.per_capita"
+        raise InputError(Problem(key, "explain decomposes one pooled account of insurance money; this run "
+                                 "settles separate scheme accounts or bundles public-health money",
+                                 file=where, hint="explain a run with budget.pooling = \"pooled\" and no "
+                                                  "bundled public-health funds"))
     missing = [q for q in QUANTITIES if q not in results.flows.columns]
     if missing:
         raise InputError(Problem(f"flows.parquet: {', '.join(missing)}", "column missing (results written "

@@ -120,3 +120,14 @@ def test_bad_community_keys_name_the_key(key, value, words):
         simulator.load_scenario(REFERENCE, {key: value})
     text = str(info.value)
     assert key in text and words in text, text
+
+
+def test_explain_refuses_separate_accounts(tmp_path):
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    r = run(**{"budget.pooling": "separate"})
+    r.write(tmp_path / "sep", figures=False, report=False)
+    result = CliRunner().invoke(mcsim, ["explain", str(tmp_path / "sep")])
+    assert result.exit_code == 2 and "budget.pooling" in result.output, result.output
