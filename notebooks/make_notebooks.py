@@ -148,6 +148,26 @@ def width(t, key):
 
 {key: (round(width(paired, key)), round(width(unpaired, key))) for key in ["fund_payout", "community_net"]}"""),
     ("code", """comparison_figure(table, "en")"""),
+    ("md", """## Which design to pick, and why the money moved
+
+`Ranking` ranks designs by an objective under constraints in a chosen year (the mean, or a
+quantile with `stat="p95"`), feasible designs first, and gives each design's probability over the
+paired worlds of beating the first one (ties count ½): the same as `mcsim compare --objective
+community_net:max --constraint "prob_overspend<=0.5" --constraint "county_visit_share>=0.9"`
+(docs/ranking.md). `explain` splits the change of fund spending, total cost, balance and
+community net, world by world, into enrolment, volume, case mix, unit price, tier shift, benefit,
+payment and settlement; the parts add up to the change exactly (`mcsim explain DIR`,
+docs/explain.md)."""),
+    ("code", """from simulator.explain import explain
+from simulator.ranking import Ranking
+
+runs = {"county-tiered": tiered, "aca-corridor": corridor, "smaller gap": gap}
+last = int(tiered.worlds["year"].max())
+ranking = Ranking.parse("community_net:max", ["prob_overspend<=0.5", "county_visit_share>=0.9"])
+ranking.rank([r.worlds[r.worlds["year"] == last] for r in runs.values()], list(runs))"""),
+    ("code", """why = explain(tiered)   # first year -> last year of the tiered design
+parts = why.table()
+parts[parts["measure"] == "fund_spending"].set_index("part")[["mean", "lo90", "hi90"]].div(1e4).round(1)  # 万元"""),
     ("md", """## Inside the community (医共体内部): who gets the money, two fund accounts, monthly cash
 
 The settlement pays the community as one purse. Its council then splits the net settlement among
