@@ -54,7 +54,12 @@ class Run:
 
 
 def plan_tasks(sweep: Sweep) -> list[Task]:
-    """Every task of the sweep, in (variant, county, chunk) order."""
+    """Every task of the sweep, in (variant, county, chunk) order (a region sweep's: (variant,
+    chunk), :func:`simulator.region.sweep_worker.plan_region_tasks`)."""
+    if sweep.is_region:
+        from simulator.region.sweep_worker import plan_region_tasks
+
+        return plan_region_tasks(sweep)
     n, size = sweep.replications, sweep.chunk_worlds
     chunks = [range(lo, min(lo + size, n)) for lo in range(0, n, size)]
     return [Task(v, c, k, worlds) for v in sweep.variants for c in sweep.counties
@@ -97,6 +102,9 @@ def bundle(sweep: Sweep, tasks: Iterable[Task], workers: int) -> list[list[Run]]
     per_run = max(1, MAX_BUNDLE_WORLDS // max(1, sweep.chunk_worlds))
     columns = param_columns(sweep)
     cost = [task_seconds(sweep, t) for t in tasks]
+    make = _runs
+    if sweep.is_region:
+        from simulator.region.sweep_worker import region_runs as make
     bundles: list[list[Run]] = []
     at = 0
     while at < len(tasks):
@@ -105,7 +113,7 @@ def bundle(sweep: Sweep, tasks: Iterable[Task], workers: int) -> list[list[Run]]
         while end < at + size and (end == at or spent + cost[end] <= MAX_BUNDLE_SECONDS):
             spent += cost[end]
             end += 1
-        bundles.append(_runs(sweep, tasks[at:end], per_run, columns))
+        bundles.append(make(sweep, tasks[at:end], per_run, columns))
         at = end
     return bundles
 

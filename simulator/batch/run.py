@@ -133,7 +133,8 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
     # resume) only decides threads or processes for ``local``
     work = sum(task_seconds(sweep, t) for t in tasks if not t.variant.problems)
     runner = make_executor(executor, workers=workers, scheduler=scheduler, work_seconds=work)
-    store = Store(Path(out) if out is not None else Path("results") / sweep.name)
+    store = Store(Path(out) if out is not None else Path("results") / sweep.name, sweep.partitions,
+                  sweep.store_counties)
     done = store.open(plan_document(sweep, tasks), resume=resume)
     _write_variants(sweep, store.out)
     todo = [t for t in tasks if t.id not in done]
@@ -152,7 +153,7 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
             on_start(outcome)
         bundles = bundle(sweep, runnable, runner.workers)
         with _progress(progress, len(runnable)) as advance:
-            for item, result in runner.run(bundles):
+            for item, result in runner.run(bundles, sweep.worker):
                 if isinstance(result, BaseException):
                     for run in item:
                         for task_id, _, _ in run.tasks:
@@ -186,7 +187,7 @@ def execute_sweep(sweep: Sweep | str | Path, *, executor: str = "local", workers
 
 def plan_document(sweep: Sweep, tasks: list[Task]) -> dict[str, Any]:
     """The ``sweep.json`` document: enough to check a resume and to read the dataset."""
-    return {"name": sweep.name, "file": str(sweep.file) if sweep.file else None,
+    doc = {"name": sweep.name, "file": str(sweep.file) if sweep.file else None,
             "fingerprint": sweep.fingerprint(), "seed": sweep.seed,
             "replications": sweep.replications, "chunk_worlds": sweep.chunk_worlds,
             "metrics": list(sweep.metrics), "keys": list(sweep.keys), "tasks": len(tasks),
@@ -195,6 +196,11 @@ def plan_document(sweep: Sweep, tasks: list[Task]) -> dict[str, Any]:
                           "overrides": dict(c.overrides)} for c in sweep.counties],
             "variants": [{"id": v.id, "kind": v.kind, "label": v.label, "params": dict(v.params)}
                          for v in sweep.variants]}
+    if sweep.is_region:  # tasks are variant × chunk; county is a column of the parts
+        doc["region"] = {"file": str(sweep.region_file), "name": sweep.region.name,
+                         "fingerprint": sweep.region.fingerprint(),
+                         "partitions": [name for name, _ in sweep.partitions]}
+    return doc
 
 
 def summarize(frame: Any, sweep: Sweep) -> Any:
@@ -242,7 +248,12 @@ def _finish(outcome: BatchOutcome, store: Store) -> None:
     if outcome.sweep.has_oat and not outcome.frame.empty:
         from simulator.batch.tornado import oat_effects, tornado_chart
 
-        effects = oat_effects(outcome.frame, outcome.sweep, "balance_rate")
+        frame = outcome.frame
+        if outcome.sweep.is_region:  # the region's totals, not a mean over counties and region
+            from simulator.region.spec import REGION_ROW
+
+            frame = frame[frame["county"].astype(str) == REGION_ROW]
+        effects = oat_effects(frame, outcome.sweep, "balance_rate")
         if not effects.empty:
             write_table(effects, store.out / "tornado.csv")
             outcome.tornado = tornado_chart(effects, store.out / "tornado.png", metric="balance_rate")

@@ -1,6 +1,7 @@
 """Sweep files: what a batch varies, validated like scenarios before any work starts.
 
-A sweep file (TOML) names a base scenario and how to vary it::
+A sweep file (TOML) names a base scenario (or a region file: :mod:`simulator.region.sweep`)
+and how to vary it::
 
     [sweep]
     name = "risk-reserve"
@@ -115,6 +116,12 @@ def load_sweep(source: str | Path) -> Sweep:
         add("sweep.base", f"base scenario not found: {base}", "relative paths are taken from the sweep file's folder")
     else:
         base_ok = base is not None
+    from simulator.region.spec import is_region_file
+
+    if base_ok and is_region_file(base):  # a sweep over a region: simulator.region.sweep
+        from simulator.region.sweep import load_region_sweep
+
+        return load_region_sweep(path, data, meta, blocks, base, lines, problems, add)
     counties = _counties(raw_counties, base if base_ok else None, folder, add)
 
     from simulator.scenario import load_scenario, scenario_hash

@@ -9,6 +9,12 @@ Layout of ``OUT/``::
     tasks/v0003__county-a__c0002.json   marker: the task is complete (part file's sha256, rows)
     summary.csv, failures.csv, tornado.png   written at the end of a run
 
+A sweep over a region (:mod:`simulator.region.sweep`) is partitioned by variant only: a task
+simulates every county of its worlds, coupled by the pool, so its part holds the rows of every
+county and of the region with ``county`` a column (region county names are free text, and
+``(region)`` would be an odd folder): ``dataset/variant=v0003/part-c0002.parquet``, task
+``v0003/c0002``, marker ``tasks/v0003__c0002.json``.
+
 A part file is written under a temporary name (a leading ``.``, which dataset readers skip) and
 moved into place with :func:`os.replace`; its marker follows the same way, so a killed batch
 leaves only complete parts with markers, complete parts without markers (re-run on resume, same
@@ -30,10 +36,19 @@ PARTITIONS = (("variant", "string"), ("county", "string"))
 
 
 class Store:
-    """The output folder of one batch."""
+    """The output folder of one batch.
 
-    def __init__(self, out: str | Path):
+    ``partitions``: the hive partitions of the dataset, (name, arrow type), the leading parts of
+    a task id (``v0003/county-a/c0002``; a region sweep's ``(("variant", "string"),)``:
+    ``v0003/c0002``). ``counties``: the order of the ``county`` column when it is a column of
+    the parts (region sweeps: the region's counties, then ``(region)``).
+    """
+
+    def __init__(self, out: str | Path, partitions: tuple[tuple[str, str], ...] = PARTITIONS,
+                 counties: tuple[str, ...] | None = None):
         self.out = Path(out)
+        self.partitions = tuple(partitions)
+        self.counties = counties
         self.dataset = self.out / "dataset"
         self.tasks = self.out / "tasks"
         self.plan_file = self.out / "sweep.json"
@@ -96,8 +111,9 @@ class Store:
 
     # -------------------------------------------------------------------------- tasks
     def part_path(self, task: str) -> Path:
-        variant, county, chunk = task.split("/")
-        return self.dataset / f"variant={variant}" / f"county={county}" / f"part-{chunk}.parquet"
+        *values, chunk = task.split("/")
+        folder = self.dataset.joinpath(*(f"{name}={v}" for (name, _), v in zip(self.partitions, values, strict=True)))
+        return folder / f"part-{chunk}.parquet"
 
     def commit(self, task: str, data: bytes, info: dict[str, Any]) -> None:
         """Write a task's part file, then its marker, each atomically."""
@@ -122,13 +138,12 @@ class Store:
         parts = sorted(p for p in self.dataset.rglob("part-*.parquet"))
         if not parts:
             return pd.DataFrame(columns=["variant", "county", "world", "year"])
-        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARTITIONS])
+        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in self.partitions])
         dataset = ds.dataset(self.dataset, format="parquet",
                              partitioning=ds.partitioning(schema, flavor="hive"))
-        return _tidy(dataset.to_table())
+        return _tidy(dataset.to_table(), self.counties)
 
-    @staticmethod
-    def frame_of(tables: dict[str, Any]) -> Any:
+    def frame_of(self, tables: dict[str, Any]) -> Any:
         """What :meth:`read` gives, from the part tables of tasks in memory (id -> Table):
         the batch's frame without reading its parts back."""
         import pyarrow as pa
@@ -139,16 +154,21 @@ class Store:
             return pd.DataFrame(columns=["variant", "county", "world", "year"])
         parts = []
         for task, table in tables.items():
-            variant, county, _ = task.split("/")
             n = table.num_rows
-            parts.append(table.append_column("variant", pa.array([variant] * n, pa.string()))
-                         .append_column("county", pa.array([county] * n, pa.string())))
-        return _tidy(pa.concat_tables(parts))
+            for (name, _), value in zip(self.partitions, task.split("/")[:-1], strict=True):
+                table = table.append_column(name, pa.array([value] * n, pa.string()))
+            parts.append(table)
+        return _tidy(pa.concat_tables(parts), self.counties)
 
 
-def _tidy(table: Any) -> Any:
-    """``variant``, ``county`` first, rows sorted by variant, county, world, year."""
+def _tidy(table: Any, counties: tuple[str, ...] | None = None) -> Any:
+    """``variant``, ``county`` first, rows sorted by variant, county, world, year (``counties``:
+    the order of a ``county`` column, kept as a categorical)."""
+    import pandas as pd
+
     front = [name for name, _ in PARTITIONS]
     frame = table.to_pandas()
     frame = frame[front + [c for c in frame.columns if c not in front]]
+    if counties is not None:
+        frame["county"] = pd.Categorical(frame["county"], categories=list(counties))
     return frame.sort_values(["variant", "county", "world", "year"], kind="stable").reset_index(drop=True)

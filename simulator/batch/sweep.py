@@ -65,6 +65,29 @@ class Sweep:
     def has_oat(self) -> bool:
         return any(v.kind == "oat" for v in self.variants)
 
+    # a sweep over a region (simulator.region.sweep.RegionSweep) answers these otherwise
+    @property
+    def is_region(self) -> bool:
+        """Whether the base is a region file (tasks are variant × chunk, every county in each)."""
+        return False
+
+    @property
+    def partitions(self) -> tuple[tuple[str, str], ...]:
+        """The dataset's hive partitions (:class:`simulator.batch.store.Store`)."""
+        from simulator.batch.store import PARTITIONS
+
+        return PARTITIONS
+
+    @property
+    def store_counties(self) -> tuple[str, ...] | None:
+        """Order of a ``county`` column of the parts (None: ``county`` is a partition)."""
+        return None
+
+    @property
+    def worker(self) -> Any:
+        """What a worker runs for a bundle (None: :func:`simulator.batch.worker.run_bundle`)."""
+        return None
+
     def overrides_for(self, variant: Variant, county: County) -> dict[str, Any]:
         """Overrides of one (variant, county) scenario: sweep, then county, then variant."""
         return dict(self.overrides) | dict(county.overrides) | dict(variant.params)

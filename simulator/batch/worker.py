@@ -207,9 +207,14 @@ def _population_bytes(people: int, years: int) -> int:
 def reset_caches() -> None:
     """Forget this process's scenarios and populations (a thread executor starting or ending a
     batch: the next batch may vary other keys, or its scenario files may have been edited)."""
+    import sys
+
     with _CACHE_LOCK:
         _CACHE.clear()
         _POPULATIONS.clear()
+    regions = sys.modules.get("simulator.region.sweep_worker")
+    if regions is not None:  # a sweep over a region ran in this process
+        regions.reset()
 
 
 def part_table(columns: dict[str, Any], params_columns: tuple[tuple[str, str], ...],

@@ -78,9 +78,15 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
     def started(o) -> None:
         s = o.sweep
         chunks = -(-s.replications // s.chunk_worlds)
-        click.echo(f"sweep {s.name}: {len(s.variants)} variants × {len(s.counties)} counties × "
-                   f"{chunks} chunks = {o.total} tasks ({s.replications} worlds each variant, "
-                   f"{s.chunk_worlds} per task, seed {s.seed})", err=True)
+        if s.is_region:  # every task simulates all counties of its worlds (one pool)
+            click.echo(f"region sweep {s.name}: {len(s.variants)} variants × {chunks} chunks = {o.total} "
+                       f"tasks, each every county of region {s.region.name} ({len(s.counties)} counties "
+                       f"coupled by the pool; {s.replications} worlds each variant, {s.chunk_worlds} per task, "
+                       f"seed {s.seed})", err=True)
+        else:
+            click.echo(f"sweep {s.name}: {len(s.variants)} variants × {len(s.counties)} counties × "
+                       f"{chunks} chunks = {o.total} tasks ({s.replications} worlds each variant, "
+                       f"{s.chunk_worlds} per task, seed {s.seed})", err=True)
         if o.skipped:
             click.echo(f"resuming {o.out}: {o.skipped} tasks done, {o.total - o.skipped} to run", err=True)
         bad = [v for v in s.variants if v.problems]

@@ -65,7 +65,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, ValidationError
 
@@ -211,10 +211,23 @@ def is_region_file(path: str | Path) -> bool:
         return False
 
 
-def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Region:
+def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = (), *,
+                region_values: Mapping[str, Any] | None = None,
+                county_values: Mapping[str, Mapping[str, Any]] | None = None) -> Region:
     """Read and validate a region file; raise :class:`InputError` listing every problem.
 
-    ``overrides`` (``--set``) apply to every county's scenario.
+    ``overrides`` (``--set``) apply to every county's scenario. A sweep over the region
+    (:mod:`simulator.region.sweep`) passes its values already parsed:
+
+    ``region_values``
+        dotted keys of the ``[region]`` table (``pool.share``, ``shocks.epidemic_correlation``,
+        ``hospital[0].beds``) set in the file's data before it is validated; their problems are
+        reported under ``region.KEY``.
+    ``county_values``
+        county name -> {dotted scenario key: value}, applied to that county's scenario after its
+        own ``overrides`` and ``overrides`` (``--set``), before the keys the region sets (years,
+        worlds, seed, the pool's keys); their problems are reported under
+        ``region.county[i].overrides.KEY``.
     """
     from simulator.batch.spec import _flat, _resolve
     from simulator.scenario import load_scenario
@@ -228,6 +241,9 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = ())
     def add(key: str, message: str, hint: str | None = None) -> None:
         problems.add(key, message, file=file, line=line_of(key, lines), hint=hint)
 
+    if region_values:
+        _set_region_values(data, region_values, add)
+    county_values = {str(k): dict(parse_overrides(v)) for k, v in (county_values or {}).items()}
     try:
         meta = RegionFile.model_validate(data).region
     except ValidationError as exc:
@@ -240,6 +256,10 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = ())
     if band is not None and not (len(band) == 2 and 0 < band[0] <= 1.0 <= band[1]):
         add("region.pool.point_value_band", f"expected [low, high] with 0 < low <= 1 <= high, got {band}")
     names = [c.name for c in meta.county]
+    for name in county_values:
+        if name not in names:
+            add("region.county", f"values given for unknown county {name!r}",
+                did_you_mean(name, names) or f"counties: {', '.join(names)}")
     seen: set[str] = set()
     for i, c in enumerate(meta.county):
         if c.name in seen:
@@ -275,7 +295,8 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = ())
                 add(f"{where}.scenario", f"scenario not found: {scenario_file}",
                     "relative paths are taken from the region file's folder")
                 continue
-        items = {**dict(_flat(c.overrides)), **dict(set_items), **_region_sets(meta, pool_sets)}
+        items = {**dict(_flat(c.overrides)), **dict(set_items), **county_values.get(c.name, {}),
+                 **_region_sets(meta, pool_sets)}
         try:
             scenario = load_scenario(scenario_file if scenario_file is not None else {}, items, base_dir=folder)
         except InputError as exc:
@@ -319,6 +340,20 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = ())
     _check_pool_cells(meta, counties, add)
     problems.raise_if_any()
     return Region(meta, tuple(counties), tuple(meta.hospital), path, weights)
+
+
+def _set_region_values(data: dict[str, Any], values: Mapping[str, Any], add) -> None:
+    """Set ``values`` (dotted keys below ``[region]``) in a region file's data, in place."""
+    from simulator.scenario.load import _BadPath, _plain, _set_path
+
+    table = data.get("region")
+    if not isinstance(table, dict):
+        return  # reported by validation
+    for key, value in values.items():
+        try:
+            _set_path(table, key, _plain(value))
+        except _BadPath as exc:
+            add(f"region.{key}", f"cannot set this key: {exc}")
 
 
 def _located(problem: Any, where: str, name: str, file: str, lines: dict[str, int]) -> Any:
