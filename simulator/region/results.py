@@ -180,12 +180,12 @@ def _region_indicators(prepared: Any, outs: list[RunOutput], pool: dict[str, np.
         primary_visit_share=ratio(visits[..., :3].sum(-1), all_v),
         county_fund_share=ratio(fund_county, fund_all),
         primary_fund_share=ratio(paid[..., :3].sum(-1), fund_county),
-        effective_reimbursement_rate=ratio(flows[..., q["fund"]].sum(axis=(2, 3, 4)), total_cost),
+        effective_reimbursement_rate=ratio(_over_cells(flows[..., q["fund"]]), total_cost),
         balance_rate=ratio(summed["balance"], summed["budget"]),
     )
     payment = flows[..., q["payment"]]            # [world, year, tier, service, scheme]
-    adm_paid = payment[:, :, :, [1, 3]].sum(axis=(2, 3, 4))
-    out["cost_per_weighted_case"] = ratio(adm_paid, flows[..., q["weight"]].sum(axis=(2, 3, 4)))
+    adm_paid = _over_cells(payment[:, :, :, [1, 3]])
+    out["cost_per_weighted_case"] = ratio(adm_paid, _over_cells(flows[..., q["weight"]]))
     previous = np.concatenate([sum(o.base_year["total_cost"] for o in outs)[:, None], total_cost[:, :-1]], axis=1)
     out["cost_growth_rate"] = ratio(total_cost, previous) - 1.0
     for key, weight in _WEIGHTED.items():
@@ -221,6 +221,16 @@ def _region_indicators(prepared: Any, outs: list[RunOutput], pool: dict[str, np.
         unit = BY_KEY[key].unit if key in BY_KEY else ""
         assert unit not in _SHARE_UNITS or key in _RECOMPUTED or key.endswith(("point_value",)), key
     return out
+
+
+def _over_cells(x: np.ndarray) -> np.ndarray:
+    """Σ over every axis after [world, year], each world's cells in one fixed order.
+
+    numpy's order for a sum over several axes depends on the array's shape (with one year, on
+    the count of worlds), so a world's region row would depend on which worlds were simulated
+    with it (a run's worlds, a sweep's chunk): summed over one contiguous axis, it does not."""
+    x = np.ascontiguousarray(x)
+    return x.reshape(*x.shape[:2], -1).sum(axis=-1)
 
 
 _RECOMPUTED = ("county_visit_share", "county_inpatient_share", "primary_visit_share", "county_fund_share",
