@@ -135,8 +135,12 @@ class ThreadExecutor(_PoolExecutor):
         if not threadsafe_layer():
             import numba
 
+            try:
+                layer = numba.threading_layer()
+            except ValueError:  # not launched (the check was answered without launching it)
+                layer = "none yet"
             raise InputError(Problem("--executor", "threads need a thread-safe numba threading layer "
-                                     f"(omp or tbb); this numba uses {numba.threading_layer()}",
+                                     f"(omp or tbb); this numba uses {layer}",
                                      hint="pip install tbb, or use --executor processes"))
 
     def __enter__(self) -> "ThreadExecutor":
