@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def region_text(counties: int, people: int, worlds: int, years: int) -> str:
+def region_text(counties: int, people: int, worlds: int, years: int, chunk: int = 25) -> str:
     text = (f'[region]\nname = "bench"\nstart_year = 2026\nyears = {years}\nreplications = {worlds}\n'
-            f'seed = 1\nchunk_worlds = {max(1, worlds // 4)}\n\n[region.pool]\nmethod = "drg"\n\n')
+            f'seed = 1\nchunk_worlds = {chunk}\n\n[region.pool]\nmethod = "drg"\n\n')
     for i in range(counties):
         text += (f'[[region.county]]\nname = "c{i:02d}"\nscenario = "{REPO / "scenarios" / "reference.toml"}"\n'
                  f'overrides = {{ "population.size" = {people}, "population.villages" = {max(10, people // 2000)}, '
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--worlds", type=int, default=8)
     parser.add_argument("--years", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=25, help="region.chunk_worlds (default 25, the region default)")
     parser.add_argument("--dask", action="store_true", help="also time the region on a dask LocalCluster")
     args = parser.parse_args()
 
@@ -48,7 +49,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "region.toml"
-        path.write_text(region_text(args.counties, args.people, args.worlds, args.years), encoding="utf-8")
+        path.write_text(region_text(args.counties, args.people, args.worlds, args.years, args.chunk), encoding="utf-8")
         region = load_region(path)
         prepared = prepare_region(region)
         worlds = range(args.worlds)
@@ -74,7 +75,8 @@ def main() -> None:
                 fn()
                 best[name] = min(best[name], time.perf_counter() - started)
         print(f"{args.counties} counties × {args.people:,} people × {args.worlds} worlds × "
-              f"{args.years + 1} years (base year included): {person_years:,} person-years")
+              f"{args.years + 1} years (base year included), chunks of {args.chunk} worlds: "
+              f"{person_years:,} person-years")
         for name, seconds in best.items():
             print(f"  {name:9s} {seconds:8.2f} s  {person_years / seconds / 1e6:7.2f} M person-years/s")
         print(f"  region / counties time ratio: {best['region'] / best['counties']:.3f} (target <= 1.2); "

@@ -1,8 +1,8 @@
 """Running a region: chunks of worlds in this process or on the batch executors, resumable.
 
 A region's worlds are independent (the counties of one world are coupled by the pool), so a run
-is cut into chunks of ``region.chunk_worlds`` worlds, each simulating every county of its
-worlds. Chunks run one after the other in this process with every numba thread (the default),
+is cut into chunks of ``region.chunk_worlds`` worlds (on an executor, smaller where that gives
+every worker a chunk), each simulating every county of its worlds. Chunks run one after the other in this process with every numba thread (the default),
 or on an executor of :mod:`simulator.batch.executors` (``threads``, ``processes``, ``dask``:
 one thread per worker, the parallelism across chunks). A finished chunk is kept in
 ``.<out>.region-parts/`` beside the results folder until the run is complete, so a run killed
@@ -69,6 +69,10 @@ def run_region(region: Any, *, overrides: tuple[str, ...] = (), out: Path | None
     started = time.perf_counter()
     meta = region.meta
     n, size = int(meta.replications), int(meta.chunk_worlds)
+    if executor is not None:  # at least one chunk per worker (results do not depend on the chunks)
+        from simulator.batch.executors import default_workers
+
+        size = min(size, -(-n // (workers or default_workers())))
     fingerprint = region.fingerprint()
     chunks = [Chunk(str(region.file), tuple(overrides), n, int(meta.seed), lo, min(lo + size, n), fingerprint)
               for lo in range(0, n, size)]
