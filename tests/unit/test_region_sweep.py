@@ -206,3 +206,31 @@ def test_load_region_takes_region_and_county_values(tmp_path):
         load_region(path, county_values={"c": {"budget.risk_reserve": 0.09}})
     with pytest.raises(InputError, match="region.pool.share"):
         load_region(path, region_values={"pool.share": 1.5})
+
+
+def test_a_sample_block_draws_region_and_county_keys(tmp_path):
+    body = ('[[vary]]\nkind = "sample"\nn = 2\n[[vary.params]]\nkey = "region.shocks.epidemic_correlation"\n'
+            'distribution = "uniform"\nlow = 0.2\nhigh = 0.9\n[[vary.params]]\nkey = "county.b.population.size"\n'
+            'distribution = "uniform"\nlow = 4000\nhigh = 5000\n')
+    path = sweep_file(tmp_path, body)
+    outcome = execute_sweep(path, executor="threads", workers=2, out=tmp_path / "out")
+    assert not outcome.failures
+    frame = outcome.frame
+    for v in outcome.sweep.variants:
+        drawn = dict(v.params)
+        size = drawn["county.b.population.size"]
+        assert isinstance(size, int) and 4000 <= size <= 5000  # an integer key's draws are rounded
+        rows = frame[frame["variant"] == v.id]
+        assert (rows["county.b.population.size"] == size).all()
+        assert np.allclose(rows["region.shocks.epidemic_correlation"], drawn["region.shocks.epidemic_correlation"])
+        enrolled = rows[rows["county"] == "b"]["enrolled"]
+        assert (enrolled <= size).all() and (enrolled > 0.9 * size).all()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_bytes(grid, tmp_path):
+    pytest.importorskip("distributed")
+    path, reference = grid
+    outcome = execute_sweep(path, executor="dask", workers=2, out=tmp_path / "dask")
+    assert not outcome.failures
+    assert _dataset(tmp_path / "dask") == _dataset(reference.out)
