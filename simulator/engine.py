@@ -42,6 +42,7 @@ from simulator.payment.valuation import pay_year, provider_margin
 from simulator.population import Population
 from simulator.prepare import PreparedModel, prepare
 from simulator.scenario.schema import Scenario
+from simulator.sums import cell_sum
 from simulator.settlement.core import marginal_retention
 from simulator.uncertainty.factors import WorldFactors
 from simulator.uncertainty.plan import plan_worlds, world_model
@@ -365,9 +366,8 @@ def _settle_year(model: PreparedModel, state: _WorldState, pop: Population, flow
 
 def _scheme_spending(flows: np.ndarray, paid: np.ndarray, outside_charged: bool) -> np.ndarray:
     """float64[world, 2]: the fund spending charged to the community for each scheme's insured."""
-    per = paid.sum(axis=2)                                  # [world, tier, scheme]
-    charged = per if outside_charged else per[:, :4]
-    return charged.sum(axis=1)
+    charged = paid if outside_charged else paid[:, :4]     # [world, tier, service, scheme]
+    return np.stack([cell_sum(charged[..., k]) for k in range(charged.shape[-1])], axis=1)
 
 
 def _settle_accounts(model: PreparedModel, state: _WorldState, values: dict, budget: np.ndarray,
@@ -412,9 +412,9 @@ def _community_money(model: PreparedModel, values: dict, flows: np.ndarray, paid
     parts = split_net(values["community_net"], weights, d.shares, d.village_floor)
     for m, (key, *_rest) in enumerate(MEMBER_TYPES):
         values[f"community_net_{key}"] = parts[:, m]
-    admissions = flows[..., Q_EPISODES][:, :, [INPATIENT, LONG_STAY]].sum(axis=(1, 2, 3))
+    admissions = cell_sum(flows[..., Q_EPISODES][:, :, [INPATIENT, LONG_STAY]])
     charged = paid if s.budget.outside_charged else paid[:, :4]
-    admission_spending = charged[:, :, [INPATIENT, LONG_STAY]].sum(axis=(1, 2, 3))
+    admission_spending = cell_sum(charged[:, :, [INPATIENT, LONG_STAY]])
     low, short = monthly_cash(values["budget"], model.rules.withhold_rate, values["fund_spending"],
                               admission_spending, admissions, s.budget.monthly_profile, seed, worlds, y)
     values["cash_low_point"], values["cash_short_months"] = low, short

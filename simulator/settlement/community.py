@@ -133,5 +133,5 @@ def monthly_cash(budget: np.ndarray, withhold_rate: float, spending: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):
         per_admission = np.where(admissions > 0, admission_spending / np.where(admissions > 0, admissions, 1.0), 0.0)
     spent = (spending - admission_spending)[:, None] * profile[None, :] + counts * per_admission[:, None]
-    cash = np.cumsum(prepaid - spent, axis=1)
+    cash = np.cumsum(prepaid - spent, axis=1)  # along each world's own row: the same order for any world count
     return cash.min(axis=1), (cash < 0).sum(axis=1).astype(float)

@@ -131,3 +131,13 @@ def test_explain_refuses_separate_accounts(tmp_path):
     r.write(tmp_path / "sep", figures=False, report=False)
     result = CliRunner().invoke(mcsim, ["explain", str(tmp_path / "sep")])
     assert result.exit_code == 2 and "budget.pooling" in result.output, result.output
+
+
+def test_community_columns_do_not_depend_on_how_worlds_are_grouped():
+    s = simulator.load_scenario(REFERENCE, SMALL)
+    together = simulator.run(s, replications=4, seed=3).worlds
+    alone = simulator.run(s, replications=4, seed=3, worlds=range(2, 3)).worlds
+    keys = ["community_net_county_hospital", "community_net_township", "community_net_village", "balance_resident",
+            "balance_employee", "community_net_resident", "cash_low_point", "cash_short_months"]
+    one = together[together["world"] == 2][keys].reset_index(drop=True)
+    assert one.equals(alone[keys].reset_index(drop=True))  # bit for bit
