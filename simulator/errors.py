@@ -46,6 +46,22 @@ class Problem:
             text += f" ({self.hint})"
         return text
 
+    def render(self, lang: str = "en") -> str:
+        """The problem as a line in ``lang``: ``str(self)`` in English; in Chinese the message and
+        the hint are translated (:mod:`simulator.i18n`), the file, line and key path stay."""
+        if lang == "en":
+            return str(self)
+        from simulator.i18n import translate
+
+        where = self.file or ""
+        if self.line is not None:
+            where = f"{where or '<input>'}:{self.line}"
+        parts = [p for p in (where, self.path) if p]
+        text = ": ".join(parts + [translate(self.message, lang)])
+        if self.hint:
+            text += f"（{translate(self.hint, lang)}）"
+        return text
+
 
 #: largest TOML file read (scenarios, rules and sweeps are a few kilobytes)
 MAX_TOML_BYTES = 10 * 2**20
@@ -63,14 +79,22 @@ class InputError(Exception):
         self.title = title
         super().__init__(self.format())
 
-    def format(self, limit: int = SHOWN_PROBLEMS) -> str:
+    def format(self, limit: int = SHOWN_PROBLEMS, lang: str = "en") -> str:
         """The title, then each problem on a line: at most ``limit`` of them, then how many more
-        (an error repeated for 200,000 cells is summarised, not printed 200,000 times)."""
+        (an error repeated for 200,000 cells is summarised, not printed 200,000 times). ``lang``
+        ``"zh"`` writes it in Chinese (:meth:`Problem.render`)."""
         n = len(self.problems)
-        head = f"{self.title}: {n:,} problem{'s' if n != 1 else ''}"
-        lines = [head] + [f"  - {p}" for p in self.problems[:limit]]
+        if lang == "en":
+            head = f"{self.title}: {n:,} problem{'s' if n != 1 else ''}"
+            more = f"  ... and {n - limit:,} more (fix the ones above and validate again)"
+        else:
+            from simulator.i18n import translate
+
+            head = f"{translate(self.title, lang)}：{n:,} 个问题"
+            more = f"  …… 另有 {n - limit:,} 个（请先修正以上问题，再重新校验）"
+        lines = [head] + [f"  - {p.render(lang)}" for p in self.problems[:limit]]
         if n > limit:
-            lines.append(f"  ... and {n - limit:,} more (fix the ones above and validate again)")
+            lines.append(more)
         return "\n".join(lines)
 
 
