@@ -58,7 +58,9 @@ def command(dirs: tuple[str, ...], out_file: str | None, lang: str | None, objec
     folders = [Path(d) for d in dirs]
     runs = [load_results(folder) for folder in folders]
     names = _names(folders)
-    chosen = lang or runs[0].scenario.output.lang
+    from simulator.i18n import current_lang
+
+    chosen = current_lang(runs[0].scenario.output.lang, command=lang)  # order: simulator.i18n.lang
     table = compare_results(runs, names)
     click.echo(format_table(table, chosen))
     if out is not None:

@@ -52,7 +52,9 @@ def command(dir_a: str, dir_b: str | None, from_year: int | None, to_year: int |
         names = tuple(str(f) for f in folders)
     result = explain(runs[0], runs[1] if dir_b else None, from_year=from_year, to_year=to_year,
                      names=names if len(names) == 2 else (names[0], names[0]))
-    chosen = lang or runs[0].scenario.output.lang
+    from simulator.i18n import current_lang
+
+    chosen = current_lang(runs[0].scenario.output.lang, command=lang)  # order: simulator.i18n.lang
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -35,7 +35,9 @@ def command(results_dir: str, lang: str | None, out_file: str | None) -> None:
     folder = Path(results_dir)
     target = _check_out_file(out_file) if out_file is not None else None
     results = load_results(folder)
-    chosen = lang or results.scenario.output.lang
+    from simulator.i18n import current_lang
+
+    chosen = current_lang(results.scenario.output.lang, command=lang)  # order: simulator.i18n.lang
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=target.parent))

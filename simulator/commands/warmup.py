@@ -24,6 +24,8 @@ from typing import Iterator
 
 import click
 
+from simulator.i18n import current_lang
+
 #: seconds a cold compile took on the development machine (28 s on 2 shared cores, numba 0.68.1), the
 #: estimate until this machine has measured its own
 DEFAULT_COMPILE_SECONDS = 30.0
@@ -106,7 +108,7 @@ def ensure_compiled(lang: str = "zh", *, quiet: bool = False) -> float | None:
 
     if cache_is_warm():
         return None
-    start_text, done_text = MESSAGES.get(lang, MESSAGES["en"])
+    start_text, done_text = MESSAGES[current_lang(lang)]  # mcsim --lang, MCSIM_LANG, then the scenario's
     line = start_text.format(n=estimated_seconds())
     stream = sys.stderr
     tty = stream.isatty() and not quiet

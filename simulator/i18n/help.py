@@ -23,7 +23,7 @@ _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 # a Han character, a full-width form or CJK punctuation: each may end a line
 _WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f"
 _TOKENS = re.compile(f"[ ]+|[{_WIDE}]|[^ {_WIDE}]+")
-#: punctuation that may not start a line (it stays on the line before, a little past the width)
+#: punctuation that may not start a line (the character before it goes down with it)
 _NO_START = set("，。；：、）》」』！？%…")
 
 
@@ -44,9 +44,12 @@ def wrap(text: str, width: int, indent: str = "") -> str:
                 line, used = line + " ", used + 1
             continue
         size = display_width(token)
-        if used + size > avail and line.strip() and token not in _NO_START:
+        if used + size > avail and line.strip():
+            carried = ""
+            if token in _NO_START and len(line.rstrip()) > 1:  # the mark takes a character along
+                carried, line = line.rstrip()[-1], line.rstrip()[:-1]
             lines.append(line.rstrip())
-            line, used = "", 0
+            line, used = carried, display_width(carried)
         line, used = line + token, used + size
     if line.strip():
         lines.append(line.rstrip())

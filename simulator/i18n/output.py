@@ -34,10 +34,11 @@ def translate_output(text: str, lang: str) -> str:
         if not core or len(core) > _MAX_LINE:
             out.append(line)
             continue
-        found = lookup(core, lang)
-        if found is None and core.startswith("- "):
+        if core.startswith("- "):  # a listed problem: location, message, hint
             found = _problem_line(core[2:], lang)
             found = None if found is None else "- " + found
+        else:
+            found = lookup(core, lang)
         out.append(line if found is None else match.group("lead") + found + match.group("trail"))
     return "".join(out)
 
@@ -48,16 +49,15 @@ def _problem_line(text: str, lang: str) -> str | None:
     starts = [0] + [m.end() for m in re.finditer(": ", text)]
     for start in starts:
         rest = text[start:]
+        if rest.endswith(")"):  # "message (hint)" before "message": a message may end in "(...)"
+            for cut in (m.start() for m in re.finditer(r" \(", rest)):
+                message = lookup(rest[:cut], lang)
+                if message is not None:
+                    hint = rest[cut + 2:-1]
+                    return f"{text[:start]}{message}（{lookup(hint, lang) or hint}）"
         found = lookup(rest, lang)
         if found is not None:
             return text[:start] + found
-        if not rest.endswith(")"):
-            continue
-        for cut in (m.start() for m in re.finditer(r" \(", rest)):
-            message = lookup(rest[:cut], lang)
-            if message is not None:
-                hint = rest[cut + 2:-1]
-                return f"{text[:start]}{message}（{lookup(hint, lang) or hint}）"
     return None
 
 

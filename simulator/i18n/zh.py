@@ -355,7 +355,6 @@ PATTERNS = [
     ("unknown indicator '{key}'", "未知的指标 '{key}'"),
     ("'{key}' is only known after settlement; an assessment can use {names}", "'{key}' 在清算后才知道；考核可使用 {names}"),
     ("no values for indicator {key}", "指标 {key} 没有取值"),
-    ("{message}: {file}", "{message}：{file}"),
     ("a relative path is taken from the scenario file's folder; or name a preset: {names}",
      "相对路径以场景文件所在文件夹为准；也可给出预设名：{names}"),
     ("{message}: {label} {where} (file line {at})", "{message}：{label} {where}（文件第 {at} 行）"),
@@ -394,7 +393,6 @@ PATTERNS = [
     ("duplicate county name {name}", "县名重复：{name}"),
     ("duplicate hospital name {name}", "医院名重复：{name}"),
     ("a Sobol design needs n a power of 2, got {n}", "Sobol 设计要求 n 为 2 的幂，实际为 {n}"),
-    ("{message} [{where}]", "{message} [{where}]"),
     # calibration
     ("{n} insured per year is fewer than the {m} distinct person-years in the claims ({years} year(s))",
      "每年 {n} 名参保人，少于结算数据中 {m} 个不同的人年（{years} 年）"),
