@@ -60,9 +60,13 @@ OUTPUT_PATTERNS = [
     ("ranking, year {year} (win_prob: P(beats {ref}) over worlds):", "排序，{year} 年（win_prob：各模拟世界中优于 {ref} 的概率）："),
     ("tasks {bar}", "任务 {bar}"),
     # mcsim validate
-    ("ok: {name} — {size} insured, {rest}", "通过：{name} — {size} 名参保人，{rest}"),
-    ("ok: {name} — population from {file}, {rest}", "通过：{name} — 人口取自 {file}，{rest}"),
-    ("ok: {name} — {n} counties, {m} city hospitals, {rest}", "通过：{name} — {n} 个县，{m} 家市级医院，{rest}"),
+    ("ok: {name} — {size} insured, {years} years from {start}, {worlds} worlds, settlement '{rules}', hash {hash}",
+     "通过：{name} — {size} 名参保人，自 {start} 年起 {years} 年，{worlds} 个模拟世界，清算规则 '{rules}'，哈希 {hash}"),
+    ("ok: {name} — population from {file}, {years} years from {start}, {worlds} worlds, settlement '{rules}', "
+     "hash {hash}", "通过：{name} — 人口取自 {file}，自 {start} 年起 {years} 年，{worlds} 个模拟世界，清算规则 '{rules}'，"
+     "哈希 {hash}"),
+    ("ok: {name} — {n} counties, {m} city hospitals, {years} years from {start}, {worlds} worlds, {rest}",
+     "通过：{name} — {n} 个县，{m} 家市级医院，自 {start} 年起 {years} 年，{worlds} 个模拟世界，{rest}"),
     ("county {name}: {size} insured, settlement '{rules}', {rest}", "县 {name}：{size} 名参保人，清算规则 '{rules}'，{rest}"),
     ("hospital {name}: {rest}", "医院 {name}：{rest}"),
     # mcsim init
