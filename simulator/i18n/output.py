@@ -21,11 +21,13 @@ from simulator.i18n.catalogue import lookup
 _LINE = re.compile(r"(?P<lead>[\r\s]*)(?P<core>.*?)(?P<trail>\s*)", re.DOTALL)
 #: lines longer than this are data, not messages: not looked up
 _MAX_LINE = 500
+#: a write of more lines than this is a table or a CSV (``mcsim settle --input`` to stdout): passed as is
+_MAX_LINES = 200
 
 
 def translate_output(text: str, lang: str) -> str:
     """``text`` (one write: whole lines or a partial one) with each known line translated."""
-    if lang == "en" or not text:
+    if lang == "en" or not text or text.count("\n") > _MAX_LINES:
         return text
     out = []
     for line in text.splitlines(keepends=True):

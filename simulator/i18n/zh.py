@@ -205,6 +205,7 @@ _PLAIN = {
     "correlations are finite numbers in [-1, 1]": "相关系数须为 [-1, 1] 内的有限数值",
     "must be symmetric with 1 on the diagonal": "必须对称且对角线为 1",
     "truncate the distributions": "请截断这些分布",
+    "or give the path of a rules .toml file": "或给出规则 .toml 文件的路径",
 }
 
 PATTERNS = [
