@@ -13,6 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "scenarios" / "reference.toml"
 SPEC_REFERENCE = REPO.parent / "shared" / "spec" / "reference_scenario.toml"
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch):
+    """Messages in English unless a test chooses: assertions read English text, and a machine
+    with a Chinese locale would otherwise print Chinese (simulator.i18n)."""
+    monkeypatch.setenv("MCSIM_LANG", "en")
+
+
 @pytest.fixture
 def reference_path() -> Path:
     """The project's reference scenario (``scenarios/reference.toml``)."""
