@@ -252,6 +252,7 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = (),
         raise AssertionError("unreachable")  # pragma: no cover
     folder = path.resolve().parent
     set_items = parse_overrides(overrides)
+    cli_keys = frozenset(key for key, _ in set_items)
     band = meta.pool.point_value_band
     if band is not None and not (len(band) == 2 and 0 < band[0] <= 1.0 <= band[1]):
         add("region.pool.point_value_band", f"expected [low, high] with 0 < low <= 1 <= high, got {band}")
@@ -300,7 +301,7 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = (),
         try:
             scenario = load_scenario(scenario_file if scenario_file is not None else {}, items, base_dir=folder)
         except InputError as exc:
-            problems.extend(_located(p, where, c.name, file, lines) for p in exc.problems)
+            problems.extend(_located(p, where, c.name, file, lines, cli_keys) for p in exc.problems)
             continue
         if scenario.scenario.start_year != meta.start_year:
             add(f"{where}.scenario", f"county {c.name!r} starts in {scenario.scenario.start_year}, the "
@@ -333,7 +334,7 @@ def load_region(source: str | Path, overrides: tuple[str, ...] | list[str] = (),
                                          {**items, **extra}, base_dir=folder)
             except InputError as exc:
                 problems.extend(_located(p, f"region.county[{i}]", f"{c.name}, with the region's city hospitals "
-                                         "and uncertainty", file, lines) for p in exc.problems)
+                                         "and uncertainty", file, lines, cli_keys) for p in exc.problems)
                 continue
         counties.append(RegionCountySpec(c.name, scenario, c.community, scenario_file))
     problems.raise_if_any()
@@ -356,13 +357,20 @@ def _set_region_values(data: dict[str, Any], values: Mapping[str, Any], add) -> 
             add(f"region.{key}", f"cannot set this key: {exc}")
 
 
-def _located(problem: Any, where: str, name: str, file: str, lines: dict[str, int]) -> Any:
-    """A county scenario's problem, tagged with its county; one its region overrides caused
-    (``--set`` as far as the scenario knows) points at the county's entry of the region file."""
+def _located(problem: Any, where: str, name: str, file: str, lines: dict[str, int],
+             cli_keys: frozenset[str] = frozenset()) -> Any:
+    """A county scenario's problem, tagged with its county. One that an override caused (``--set``
+    as far as the scenario knows) stays ``--set`` when the command line set that key
+    (``cli_keys``), points at ``region.pool`` for the pool's keys, and else at the county's
+    entry of the region file."""
     from simulator.errors import Problem
     from simulator.scenario.load import SET_ORIGIN
 
     message = f"{problem.message} [{where} ({name})]"
+    if problem.file == SET_ORIGIN and any(problem.path == k or problem.path.startswith((k + ".", k + "["))
+                                          or k.startswith((problem.path + ".", problem.path + "["))
+                                          for k in cli_keys):
+        return Problem(problem.path, message, file=SET_ORIGIN, hint=problem.hint)
     pool_key = {f".{v}": k for k, v in POOL_KEYS.items()}
     for suffix, key in pool_key.items():
         if problem.file == SET_ORIGIN and problem.path.startswith("payment.") and \

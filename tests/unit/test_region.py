@@ -220,3 +220,11 @@ def test_a_bad_pool_value_points_at_the_pool_key(tmp_path):
     result = CliRunner().invoke(mcsim, ["validate", str(path)])
     assert result.exit_code == 2
     assert "region.pool.point_value_band" in result.output and "region.toml:" in result.output, result.output
+
+
+def test_a_bad_set_names_set_not_the_county_entry(tmp_path):
+    path = region_file(tmp_path, [("a", SMALL)])
+    result = CliRunner().invoke(mcsim, ["validate", str(path), "--set", "budget.risk_reserv=0.07"])
+    assert result.exit_code == 2
+    assert "--set: budget.risk_reserv" in result.output, result.output
+    assert "overrides.budget" not in result.output
