@@ -57,9 +57,12 @@ Examples:
               help="Pareto-front figure of two metrics (each KEY[:min|max]): pareto.png, pareto.csv.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the Pareto figure.")
+@click.option("--summary", "summary_file", default=None, metavar="FILE",
+              help="Also write the summary table to FILE: .xlsx (keys in row 1, a sheet of zh/en labels), "
+                   ".csv (UTF-8 with a BOM), .parquet or .json.")
 def command(sweep: str, executor: str, scheduler: str | None, workers: int | None, resume: bool,
             out_dir: str | None, objective: str | None, constraints: tuple[str, ...], stat: str,
-            pareto: str | None, lang: str) -> None:
+            pareto: str | None, lang: str, summary_file: str | None) -> None:
     from simulator.batch.run import execute_sweep
     from simulator.batch.spec import load_sweep
     from simulator.commands.options import check_out_dir
@@ -71,6 +74,10 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
 
     if out_dir is not None:
         check_out_dir(out_dir)  # before any work: not empty, not a system folder, writable
+    if summary_file is not None:
+        from simulator.tables_io import check_out_file
+
+        check_out_file(summary_file, "--summary")
     spec = load_sweep(sweep)
     if scheduler and executor == "local":
         executor = "dask"  # an address only makes sense for dask
@@ -104,6 +111,8 @@ def command(sweep: str, executor: str, scheduler: str | None, workers: int | Non
     outcome = execute_sweep(spec, executor=executor, workers=workers, scheduler=scheduler, out=out_dir,
                             resume=resume, progress=sys.stderr.isatty(), on_start=started, ranking=ranking)
     _print_summary(outcome)
+    if summary_file is not None:
+        _write_summary(outcome.summary, summary_file)
     if axes is not None and outcome.frame is not None and not outcome.frame.empty:
         _write_pareto(outcome, axes, stat, lang)
     click.echo(f"wrote {outcome.out}/ — {outcome.ran} tasks run, {outcome.skipped} already done, "
@@ -179,3 +188,19 @@ def _print_summary(outcome) -> None:
         click.echo(f"ranking, year {last} (win_prob: P(beats {ranks['variant'].iloc[0]}) over worlds):")
         click.echo(ranks.sort_values(["county", "rank"], kind="stable").to_string(
             index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+def _write_summary(summary, file: str) -> None:
+    """The summary table by the file's suffix, indicator columns labelled in Chinese and English."""
+    from simulator.indicators import BY_KEY
+    from simulator.tables_io import write_table
+
+    labels = {}
+    for column in summary.columns:
+        key = column.split(":")[-1]
+        for stat in ("_mean", "_sd", "_p05", "_p50", "_p95"):
+            key = key.removesuffix(stat)
+        if key in BY_KEY:
+            labels[column] = (BY_KEY[key].zh + column[len(key):] if column.startswith(key) else BY_KEY[key].zh,
+                              BY_KEY[key].en + column[len(key):] if column.startswith(key) else BY_KEY[key].en)
+    write_table(summary, file, labels=labels or None)

@@ -177,6 +177,9 @@ _BATCH = {
     "Pareto-front figure of two metrics (each KEY[:min|max]): pareto.png, pareto.csv.":
         "两个指标（各为 KEY[:min|max]）的帕累托前沿图：pareto.png、pareto.csv。",
     "Language of the Pareto figure.": "帕累托图的语言。",
+    "Also write the summary table to FILE: .xlsx (keys in row 1, a sheet of zh/en labels), "
+    ".csv (UTF-8 with a BOM), .parquet or .json.":
+        "另将汇总表写入 FILE：.xlsx（第 1 行为字段键，另有中英文标签工作表）、.csv（带 BOM 的 UTF-8）、.parquet 或 .json。",
 }
 
 _CALIBRATE = {

@@ -220,3 +220,34 @@ def test_compare_xlsx_out(tmp_path):
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
     bad = run("compare", *folders, "--out", str(tmp_path / "cmp.txt"))
     assert bad.exit_code == 2 and "--out" in bad.stderr
+
+
+def test_batch_summary_written_as_xlsx_reads_back(tmp_path):
+    """`mcsim batch --summary FILE.xlsx`: the summary table with keys in row 1 and a labels sheet."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    sweep = Path(__file__).resolve().parents[2] / "scenarios" / "sweep-risk-reserve.toml"
+    out, book = tmp_path / "batch", tmp_path / "summary.xlsx"
+    result = CliRunner().invoke(mcsim, ["batch", str(sweep), "--out", str(out), "--executor", "processes",
+                                        "--workers", "1", "--summary", str(book)])
+    assert result.exit_code == 0, result.output
+    csv = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    sheet = pd.read_excel(book, sheet_name=0)
+    assert list(sheet.columns) == list(csv.columns) and len(sheet) == len(csv)
+    with pd.ExcelFile(book) as workbook:
+        assert "labels" in workbook.sheet_names
+
+
+def test_batch_summary_file_checked_before_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    from simulator.cli import mcsim
+
+    sweep = Path(__file__).resolve().parents[2] / "scenarios" / "sweep-risk-reserve.toml"
+    result = CliRunner().invoke(mcsim, ["batch", str(sweep), "--out", str(tmp_path / "b"),
+                                        "--summary", str(tmp_path / "nowhere" / "s.xlsx")])
+    assert result.exit_code == 2 and "--summary" in result.output, result.output
+    assert not (tmp_path / "b").exists()
