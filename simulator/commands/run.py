@@ -83,7 +83,9 @@ def command(scenario: str, out_dir: str | None, overrides: tuple[str, ...], repl
     ensure_compiled(s.output.lang, quiet=quiet)  # a cold kernel cache says so before compiling
     results = run(s, replications=replications, seed=seed, threads=threads,
                   progress=not quiet and sys.stderr.isatty(), target_se=targets)
-    results.write(target)
+    from simulator.i18n import current_lang
+
+    results.write(target, lang=current_lang(s.output.lang))  # --lang > MCSIM_LANG > output.lang > locale
     summary = results.summary_dict()
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))

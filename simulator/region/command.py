@@ -55,7 +55,9 @@ def run_region_command(file: str, out_dir: str | None, overrides: tuple[str, ...
 
         results = run_region(region, overrides=overrides, out=target, executor=executor, workers=workers,
                              scheduler=scheduler, threads=threads, on_chunk=chunk_done if executor else None)
-    results.write(target)
+    from simulator.i18n import current_lang
+
+    results.write(target, lang=current_lang(region.counties[0].scenario.output.lang))  # --lang > MCSIM_LANG > output.lang > locale
     forget_chunks(target)
     summary = results.summary_dict()
     if as_json:

@@ -68,7 +68,8 @@ def stub_compile(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_a_cold_cache_prints_one_line_with_the_estimate(cache, stub_compile, capsys) -> None:
+def test_a_cold_cache_prints_one_line_with_the_estimate(cache, stub_compile, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("MCSIM_LANG")  # the scenario's language decides (conftest sets English)
     assert warmup.ensure_compiled("zh") == pytest.approx(12.3)
     err = capsys.readouterr().err
     expected = f"正在编译模拟内核（仅首次，约 {int(warmup.DEFAULT_COMPILE_SECONDS)} 秒）…"
@@ -109,6 +110,7 @@ def test_mcsim_run_says_it_compiles_when_cold(stub_compile, tmp_path, monkeypatc
     # numba's own cache folder stays as it is (the run itself must not compile from cold)
     monkeypatch.setattr(jit, "cache_is_warm", lambda: False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("MCSIM_LANG")  # the scenario's language decides (conftest sets English)
     args = ["run", str(REFERENCE), "--replications", "1", "--set", "population.size=2000",
             "--set", "scenario.years=1", "--set", "output.figures=false", "--set", "output.report=false",
             "--out", str(tmp_path / "out")]
