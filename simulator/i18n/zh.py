@@ -233,6 +233,7 @@ PATTERNS = [
     ("tier names are fixed: {names}", "层级名称是固定的：{names}"),
     ("expected {n} payment methods, one per tier, got {m}", "应有 {n} 种支付方式，每个层级一种，实际为 {m}"),
     ("needs 12 monthly shares summing to 1", "需要 12 个月度比例且其和为 1"),
+    ("monthly shares must sum to 1", "月度比例之和须为 1"),
     ("needs 3 shares (county hospital, townships, villages) summing to 1, got {v}",
      "需要 3 个比例（县医院、乡镇、村）且其和为 1，实际为 {v}"),
     ("expected {n} {kind}, one per tier [{names}], got {m}", "应有 {n} 个{kind}，每个层级 [{names}] 一个，实际为 {m}"),

@@ -319,8 +319,10 @@ class BudgetTable(StrictTable):
     @field_validator("monthly_profile")
     @classmethod
     def _twelve(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 12 or abs(sum(value) - 1.0) > 1e-9):
-            raise ValueError(f"needs 12 monthly shares summing to 1 (got {len(value)} summing to {sum(value):.6g})")
+        if value is not None and len(value) != 12:
+            raise ValueError(f"needs 12 monthly shares summing to 1 (got {len(value)})")
+        if value is not None and abs(sum(value) - 1.0) > 1e-9:
+            raise ValueError(f"monthly shares must sum to 1 (got {sum(value):.6g})")
         return value
 
 
