@@ -17,7 +17,9 @@ Every executor runs :func:`simulator.batch.worker.run_bundle`, one simulation th
   large share of the wall time) on up to :data:`MAX_THREAD_WORKERS` workers; processes otherwise,
   or when no thread-safe layer is available.
 * ``dask``: ``Client(address)`` for an existing scheduler (``tcp://host:8786``), else a
-  ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` on 127.0.0.1.
+  ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` on 127.0.0.1, its HTTP
+  server on a free port (``dashboard_address=":0"``: two batches or region runs at once do not
+  collide on 8787).
 
 Results are identical whichever executor runs them (tested byte for byte).
 """
@@ -216,7 +218,7 @@ class DaskExecutor:
             self.workers = max(1, threads)
         else:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None)
+                                         host="127.0.0.1", dashboard_address=":0")
             self._client = Client(self._cluster)
         return self
 
