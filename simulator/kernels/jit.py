@@ -81,6 +81,13 @@ def cache_is_warm() -> bool:
         return True
     root = Path(__file__).resolve().parents[1]
     folder = cache_folder() or root / "kernels" / "__pycache__"
+    if folder.name == kernel_fingerprint():
+        # the folder is keyed by the sources' content: a mark in the sub-folder numba uses for this
+        # checkout's kernels (kernels_<sha1 of their folder's path>) is these sources compiled,
+        # whatever the files' times (a fresh clone's files are newer than a cache they match)
+        kernels = Path(__file__).resolve().parent
+        own = folder / f"{kernels.name}_{hashlib.sha1(str(kernels).encode()).hexdigest()}"
+        return any(own.glob(_WARM_MARK))
     try:
         marks = [p.stat().st_mtime for p in folder.rglob(_WARM_MARK)]
         newest_source = max(p.stat().st_mtime for pattern in _SOURCES for p in root.glob(pattern))
