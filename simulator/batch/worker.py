@@ -91,11 +91,17 @@ def run_bundle(bundle: list[Run], keep_tables: bool = False) -> list[Outcome]:
     ``keep_tables``: also hand back each part as a pyarrow Table (for a caller in the same
     process, which then need not decode the parquet bytes to assemble the batch's frame).
     """
+    return run_items(bundle, _run, keep_tables)
+
+
+def run_items(bundle: list[Any], run: Any, keep_tables: bool = False) -> list[Outcome]:
+    """``run(item, keep_tables)`` for every item of a bundle (batch runs, region sweep runs); a
+    failing item fails its tasks (``item.tasks``: (task, …) tuples) and not the others."""
     load_kernels()
     out: list[Outcome] = []
     for item in bundle:
         try:
-            out.extend(_run(item, keep_tables))
+            out.extend(run(item, keep_tables))
         except Exception as exc:  # reported per task with its parameters; the batch goes on
             from simulator.errors import InputError
 

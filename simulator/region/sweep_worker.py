@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.batch.plan import Task
-from simulator.batch.worker import Outcome, encode, load_kernels, part_table
+from simulator.batch.worker import Outcome, encode, part_table, run_items
 from simulator.region.spec import REGION_ROW
 
 #: prepared regions a worker keeps (each holds its counties' populations and compiled arrays)
@@ -97,18 +96,7 @@ def region_runs(sweep: Any, tasks: list[RegionTask], per_run: int,
 
 def run_region_bundle(bundle: list[RegionRun], keep_tables: bool = False) -> list[Outcome]:
     """Simulate every run of a bundle; a failing run fails its tasks and not the others."""
-    load_kernels()
-    out: list[Outcome] = []
-    for item in bundle:
-        try:
-            out.extend(_run(item, keep_tables))
-        except Exception as exc:  # reported per task with its parameters; the batch goes on
-            from simulator.errors import InputError
-
-            is_input = isinstance(exc, InputError)
-            text = exc.format() if is_input else traceback.format_exc()
-            out.extend(Outcome(task, error=text, input_error=is_input) for task, _, _ in item.tasks)
-    return out
+    return run_items(bundle, _run, keep_tables)
 
 
 def _run(item: RegionRun, keep_tables: bool) -> list[Outcome]:
