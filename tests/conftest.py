@@ -13,6 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "scenarios" / "reference.toml"
 SPEC_REFERENCE = REPO.parent / "shared" / "spec" / "reference_scenario.toml"
 
+#: a small DRG rules file for `mcsim points` tests (tier coefficients by tier)
+DRG_RULES = """[payment.drg]
+mode = "floating"
+point_value = 10.0
+tier_coefficient = [0.5, 0.8, 0.9, 1.0, 1.2, 1.2]
+base_groups_uniform = true
+high_ratio = 2.0
+low_ratio = 0.5
+"""
+
+
 @pytest.fixture(autouse=True)
 def _english_messages(monkeypatch):
     """Messages in English unless a test chooses: assertions read English text, and a machine

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import mcsim
+from tests.conftest import DRG_RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUTS = ["base_points", "coefficient", "points", "standard", "class", "reviewed", "payment"]
@@ -21,14 +22,7 @@ JSON_KEYS = {"method", "mode", "point_value", "budget_point_value", "pool", "n_c
              "total_payment", "outlier_payment", "n_normal", "n_high", "n_low", "n_review_candidates",
              "n_special_review", "n_zero", "points_pool_deficit", "cases", "rules"}
 
-DRG = """[payment.drg]
-mode = "floating"
-point_value = 10.0
-tier_coefficient = [0.5, 0.8, 0.9, 1.0, 1.2, 1.2]
-base_groups_uniform = true
-high_ratio = 2.0
-low_ratio = 0.5
-"""
+DRG = DRG_RULES
 # Group A at the county (coefficient 1): mean cost (1000 + 1000 + 400 + 5600) / 4 = 2000, so
 # high above 4000 (case 4: paid its fund share 5040 outright) and low below 1000 (case 3: 360).
 # Cases 1, 2: 100 points each, standard 100 × 1 × 10 = 1000 yuan, oop 100 and 300.

@@ -14,18 +14,12 @@ from click.testing import CliRunner
 
 from simulator.cli import mcsim
 from simulator.settlement import OUTPUTS
+from tests.conftest import DRG_RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTLE_ZH = "县,总额预算,基金支出,考核得分\n甲县,1e8,9e7,80\n乙县,1e8,1.08e8,\n"
 SETTLE_EN = "县,budget,spending,score\n甲县,1e8,9e7,80\n乙县,1e8,1.08e8,\n"
-DRG = """[payment.drg]
-mode = "floating"
-point_value = 10.0
-tier_coefficient = [0.5, 0.8, 0.9, 1.0, 1.2, 1.2]
-base_groups_uniform = true
-high_ratio = 2.0
-low_ratio = 0.5
-"""
+DRG = DRG_RULES
 CASES_ZH = ("编号,病组,总费用,个人负担,相对权重,医疗机构层级\n"
             "1,甲组,1000,100,1.0,县级医院\n2,甲组,1000,300,1.0,县级医院\n3,甲组,400,40,1.0,3\n"
             "4,甲组,5600,560,1.0,县级医院\n5,乙组,2000,200,2.0,乡镇卫生院\n6,乙组,2000,1900,2.0,township\n")

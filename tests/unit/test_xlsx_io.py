@@ -15,18 +15,12 @@ from click.testing import CliRunner
 
 from simulator.cli import mcsim
 from simulator.settlement import OUTPUTS
+from tests.conftest import DRG_RULES
 
 openpyxl = pytest.importorskip("openpyxl")
 
 ROOT = Path(__file__).resolve().parents[2]
-DRG = """[payment.drg]
-mode = "floating"
-point_value = 10.0
-tier_coefficient = [0.5, 0.8, 0.9, 1.0, 1.2, 1.2]
-base_groups_uniform = true
-high_ratio = 2.0
-low_ratio = 0.5
-"""
+DRG = DRG_RULES
 CASES = [["id", "group", "cost", "oop", "weight", "tier"],
          [1, "A", 1000, 100, 1.0, "county"], [2, "A", 1000, 300, 1.0, "county"],
          [3, "A", 400, 40, 1.0, 3], [4, "A", 5600, 560, 1.0, "县级医院"],
