@@ -109,21 +109,13 @@ class Results:
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (docs/outputs.md, contract)."""
         s = self.scenario.scenario
-        table = self.summary()
-        indicators: dict[str, list[dict[str, Any]]] = {}
-        for key in KEYS:
-            part = table[table["indicator"] == key].sort_values("year")
-            indicators[key] = [{"year": int(r.year), **{k: _num(getattr(r, k)) for k in STATS}}
-                               for r in part.itertuples()]
-        risk = self.risk().sort_values("year")
         return {
             "mcsim_version": __version__,
             "scenario": {"name": s.name, "hash": self.scenario_hash, "seed": self.seed,
                          "replications": int(self.worlds["world"].nunique()), "years": s.years,
                          "start_year": s.start_year},
             "runtime": {k: _num(v) for k, v in self.runtime.items()},
-            "indicators": indicators,
-            "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS},
+            **self.indicators_and_risk(),
             **self._uncertainty_dict(),
             **self._cash_dict(),
             **({"target_se": self.stopping} if self.stopping is not None else {}),
@@ -152,6 +144,18 @@ class Results:
         if table.empty:
             return {}
         return {"cash": {col: [_num(v) for v in table[col]] for col in table.columns if col != "year"}}
+
+    def indicators_and_risk(self) -> dict[str, Any]:
+        """summary.json's ``indicators`` ({KEY: [{year, mean, sd, p05, p50, p95}]}) and ``risk``
+        ({figure: [per year]}) blocks."""
+        table = self.summary()
+        indicators: dict[str, list[dict[str, Any]]] = {}
+        for key in KEYS:
+            part = table[table["indicator"] == key].sort_values("year")
+            indicators[key] = [{"year": int(r.year), **{k: _num(getattr(r, k)) for k in STATS}}
+                               for r in part.itertuples()]
+        risk = self.risk().sort_values("year")
+        return {"indicators": indicators, "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS}}
 
     def _uncertainty_dict(self) -> dict[str, Any]:
         """``uncertainty`` (the factors drawn) and ``variance_shares`` of summary.json, with

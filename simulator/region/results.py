@@ -31,10 +31,10 @@ from simulator.atomic import building_dir, replace_dir
 from simulator.engine import FLOW_FIELDS, RunOutput
 from simulator.flow_indicators import ratio
 from simulator.indicators import BY_KEY, KEYS
-from simulator.outputs import RISK_KEYS, extra_world_columns
+from simulator.outputs import extra_world_columns
 from simulator.region.engine import POOL_FIELDS, RegionOutput
 from simulator.region.spec import REGION_ROW
-from simulator.results import STATS, Results, _num, from_run
+from simulator.results import Results, from_run
 
 #: worlds' columns whose region value is a weighted mean over counties (column -> weight column)
 _WEIGHTED = {"assessment_score": "budget", "score_factor": "budget"}
@@ -65,7 +65,7 @@ class RegionResults(Results):
     def summary_dict(self) -> dict[str, Any]:
         """summary.json: the region's totals under the contract keys, each county's beside them."""
         doc = super().summary_dict()
-        doc["counties"] = {name: _indicators_and_risk(r) for name, r in self.counties.items()}
+        doc["counties"] = {name: r.indicators_and_risk() for name, r in self.counties.items()}
         doc["region"] = self.region_info
         return doc
 
@@ -96,17 +96,6 @@ def _with_county(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     out = frame.copy()
     out.insert(0, "county", name)
     return out
-
-
-def _indicators_and_risk(r: Results) -> dict[str, Any]:
-    table = r.summary()
-    indicators = {}
-    for key in KEYS:
-        part = table[table["indicator"] == key].sort_values("year")
-        indicators[key] = [{"year": int(x.year), **{k: _num(getattr(x, k)) for k in STATS}}
-                           for x in part.itertuples()]
-    risk = r.risk().sort_values("year")
-    return {"indicators": indicators, "risk": {col: [_num(v) for v in risk[col]] for col in RISK_KEYS}}
 
 
 def region_results(prepared: Any, out: RegionOutput) -> RegionResults:
